@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+//
+// swift-asyncio: MicroPython's asyncio programming model for Swift on Linux,
+// on a native io_uring core. See docs/architecture.md for the layers.
+
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    // Plain `nonisolated async` helpers run on the caller's executor, so the loop's
+    // code never hops to another thread (docs/decisions/0001-loop-executor.md).
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-asyncio",
+    products: [
+        .library(name: "AsyncIO", targets: ["AsyncIO"]),
+        .library(name: "URing", targets: ["URing"]),
+        .executable(name: "asyncio-demo", targets: ["asyncio-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Layer 0: liburing (Debian liburing-dev) plus the few shims Swift cannot import.
+        .target(
+            name: "CURing",
+            path: "CSupport/CURing",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("uring")]
+        ),
+        // Layer 1: the synchronous ring (no concurrency).
+        .target(
+            name: "URing",
+            dependencies: [
+                "CURing",
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Layer 2: the runtime and the public MicroPython-style API.
+        .target(
+            name: "AsyncIO",
+            dependencies: [
+                "URing",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "asyncio-demo",
+            dependencies: ["AsyncIO"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "AsyncIOTestSupport",
+            dependencies: ["AsyncIO"],
+            path: "Tests/AsyncIOTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "URingTests",
+            dependencies: ["URing", "CURing"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "AsyncIOTests",
+            dependencies: ["AsyncIO", "AsyncIOTestSupport"],
+            swiftSettings: strictSwift
+        ),
+    ]
+)

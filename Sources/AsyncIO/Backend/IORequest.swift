@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An I/O operation the loop asks its backend to perform.
+///
+/// Every pointer is owned by the awaiting task, which does not return before
+/// the operation's final completion, even when it is cancelled; so the memory
+/// outlives the kernel's use of it (docs/architecture.md, "Ownership").
+enum IORequest {
+    /// Completes at once with 0: the cost of one trip through the ring.
+    case nop
+    /// `read(2)` of up to `count` bytes at the current position.
+    case read(fd: Int32, buffer: UnsafeMutableRawPointer, count: UInt32)
+    /// `write(2)` of `count` bytes (never for sockets; see `send`).
+    case write(fd: Int32, buffer: UnsafeRawPointer, count: UInt32)
+    /// Waits for `events` on `fd`; the result is the revents mask.
+    case poll(fd: Int32, events: UInt32)
+    /// `recv(2)` of up to `count` bytes.
+    case receive(fd: Int32, buffer: UnsafeMutableRawPointer, count: Int, flags: Int32)
+    /// `send(2)` with `MSG_NOSIGNAL` of `count` bytes.
+    case send(fd: Int32, buffer: UnsafeRawPointer, count: Int, flags: Int32)
+    /// `accept4(2)` with `SOCK_CLOEXEC`; the result is the new fd.
+    case accept(fd: Int32)
+    /// `connect(2)`.
+    case connect(fd: Int32, address: UnsafePointer<sockaddr>, length: socklen_t)
+    /// `close(2)`.
+    case close(fd: Int32)
+}
+
+/// The kernel interface the loop drives: io_uring now, epoll where io_uring
+/// is not permitted (a later backend).
+///
+/// Loop-thread only. Completions are delivered through the handler given at
+/// creation, from inside ``submit(_:userData:)`` (when the kernel wants
+/// completions reaped before it takes more) or ``poll(timeoutNanoseconds:)``.
+protocol LoopBackend: AnyObject {
+    /// A short name for logs and ``Loop/backendDescription``.
+    var description: String { get }
+    /// True while submissions are prepared but not yet handed to the kernel.
+    var hasPendingSubmissions: Bool { get }
+    /// Queues `request`; its completion will carry `userData`.
+    func submit(_ request: IORequest, userData: UInt64)
+    /// Asks the kernel to cancel the operation submitted with `target`. The
+    /// cancel's own completion carries ``OperationTable/cancelTag``.
+    func cancel(userData target: UInt64)
+    /// Submits what is queued and delivers completions, waiting at most
+    /// `timeoutNanoseconds` for one (0: do not wait; nil: no limit).
+    func poll(timeoutNanoseconds: Int64?)
+}

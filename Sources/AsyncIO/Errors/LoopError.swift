@@ -1,0 +1,38 @@
+/// A misuse of the loop, reported instead of a crash or a silent hang.
+public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `run`, `runForever` or `runUntilComplete` was called while the loop already runs
+    /// (on another thread, or re-entrantly from inside a task).
+    case alreadyRunning
+    /// Loop-only API was called from a thread that is not running the loop.
+    case notOnLoopThread(api: String)
+    /// A task awaited its own handle, which could never complete.
+    case awaitedItself(task: String)
+    /// `currentTask()` was called outside any task created by `createTask`.
+    case noRunningTask
+    /// The kernel interface could not be set up (io_uring denied and no fallback).
+    case backendUnavailable(reason: String)
+
+    public var description: String {
+        switch self {
+        case .alreadyRunning:
+            return "the event loop is already running; call run/runForever/runUntilComplete once at a time, from outside the loop"
+        case .notOnLoopThread(let api):
+            return "\(api) must be called on the event loop's thread, inside a running loop"
+        case .awaitedItself(let task):
+            return "task '\(task)' awaited itself, which would wait forever"
+        case .noRunningTask:
+            return "no running task: currentTask() works only inside a task created by run or createTask"
+        case .backendUnavailable(let reason):
+            return "the event loop cannot start: \(reason)"
+        }
+    }
+}
+
+/// The time limit of `waitFor`, `waitForMs` or `withTimeout` passed.
+///
+/// MicroPython's `asyncio.TimeoutError`: a distinct error, not an `Errno`.
+public struct TimeoutError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Creates the error.
+    public init() {}
+    public var description: String { "the operation timed out" }
+}

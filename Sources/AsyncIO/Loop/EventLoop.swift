@@ -1,0 +1,358 @@
+import URing
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Loop state touched only on the loop thread. It lives behind a pointer so
+/// the hot path pays no dynamic exclusivity checks on class properties.
+struct LoopCore {
+    var ready = JobQueue()
+    var timers = TimerHeap()
+    var operations = OperationTable()
+    /// Live tasks made by `createTask`, by the address of their Swift task.
+    var tasks: [UnsafeRawPointer: AnyTaskHandle] = [:]
+    var stopRequested = false
+    var backend: (any LoopBackend)?
+    var backendThread: UInt = 0
+    /// Jobs holding the loop longer than this are reported (0: debug mode off).
+    var slowJobThresholdNanoseconds: Int64 = 0
+}
+
+/// The event loop: one thread, one ring, a ready queue and a timer heap.
+///
+/// It is the serial executor behind the `@Loop` global actor and, through
+/// ``taskExecutor``, the preferred task executor of every task it spawns, so
+/// isolated code, nonisolated code, `async let` and task-group children all
+/// run on the loop thread. See docs/architecture.md for the ownership rules.
+final class EventLoop: SerialExecutor, @unchecked Sendable {
+    // @unchecked Sendable: `core` is touched only by the thread that runs the
+    // loop (checked by `isOnLoopThread`); other threads go through `inbox`.
+
+    /// The default loop, behind `@Loop`.
+    static let shared = EventLoop()
+
+    let core: UnsafeMutablePointer<LoopCore>
+    let inbox = Inbox()
+    /// The identity tasks name as their executor preference.
+    let taskExecutor: LoopTaskExecutor
+    /// The thread running the loop (`pthread_t`), 0 while it is not running.
+    private let ownerThread = Atomic<UInt>(0)
+    /// Where the wake-up read on the eventfd lands; lives as long as the loop.
+    private let wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    private var wakeupArmed = false
+
+    private init() {
+        core = .allocate(capacity: 1)
+        core.initialize(to: LoopCore())
+        taskExecutor = LoopTaskExecutor()
+        taskExecutor.loop = self
+        if let value = getenv("ASYNCIO_DEBUG"), String(cString: value) != "0" {
+            core.pointee.slowJobThresholdNanoseconds = 100_000_000
+        }
+    }
+
+    // MARK: Threads
+
+    /// True on the thread that is running the loop right now.
+    @inline(__always)
+    var isOnLoopThread: Bool {
+        ownerThread.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    /// True while some thread runs the loop.
+    var isRunning: Bool { ownerThread.load(ordering: .relaxed) != 0 }
+
+    /// Throws unless called on the running loop's thread.
+    @inline(__always)
+    func checkOnLoop(_ api: @autoclosure () -> String) throws(LoopError) {
+        guard isOnLoopThread else { throw LoopError.notOnLoopThread(api: api()) }
+    }
+
+    /// Runs `body` on the loop thread: now if already there, else through the inbox.
+    func onLoop(_ body: @escaping @Sendable () -> Void) {
+        if isOnLoopThread { body() } else { inbox.post(.callback(body)) }
+    }
+
+    // MARK: Enqueueing
+
+    /// Queues a job to run on the loop. Safe from any thread.
+    @inline(__always)
+    func push(_ job: UnownedJob, _ kind: JobKind) {
+        if isOnLoopThread {
+            core.pointee.ready.push(job, kind)
+        } else {
+            inbox.post(.job(job, kind))
+        }
+    }
+
+    // MARK: Running
+
+    /// Claims the calling thread for the loop, runs `body`, and releases it.
+    ///
+    /// - Throws: ``LoopError/alreadyRunning`` if the loop runs already;
+    ///   ``LoopError/backendUnavailable(reason:)`` if no kernel backend can start;
+    ///   whatever `body` throws.
+    func withLoopThread<T>(_ body: () throws -> T) throws -> T {
+        let me = UInt(pthread_self())
+        guard ownerThread.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing).exchanged else {
+            throw LoopError.alreadyRunning
+        }
+        defer { ownerThread.store(0, ordering: .releasing) }
+        try openBackend(thread: me)
+        core.pointee.stopRequested = false
+        return try body()
+    }
+
+    /// Runs passes until `isDone()` or `stop()`. The caller holds the loop thread.
+    func drive(until isDone: () -> Bool) {
+        while true {
+            if inbox.hasItems { drainInbox() }
+            if core.pointee.timers.count > 0 { fireDueTimers() }
+            runReadyJobs()
+            if isDone() || core.pointee.stopRequested { return }
+            pollBackend()
+        }
+    }
+
+    /// Asks a running `drive` to return after the current pass. Safe from any thread.
+    func requestStop() {
+        onLoop { [self] in core.pointee.stopRequested = true }
+    }
+
+    private func drainInbox() {
+        for item in inbox.take() {
+            switch item {
+            case .job(let job, let kind): core.pointee.ready.push(job, kind)
+            case .callback(let body): body()
+            }
+        }
+    }
+
+    private func runReadyJobs() {
+        // A budget keeps I/O completions flowing while tasks keep each other busy.
+        var budget = 4096
+        let slowThreshold = core.pointee.slowJobThresholdNanoseconds
+        while budget > 0, let (job, kind) = core.pointee.ready.pop() {
+            budget &-= 1
+            if slowThreshold > 0 {
+                runTimed(job, kind, threshold: slowThreshold)
+            } else {
+                run(job, kind)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func run(_ job: UnownedJob, _ kind: JobKind) {
+        switch kind {
+        case .serial:
+            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: taskExecutor.asUnownedTaskExecutor())
+        case .task, .generic:
+            job.runSynchronously(on: taskExecutor.asUnownedTaskExecutor())
+        }
+    }
+
+    private func runTimed(_ job: UnownedJob, _ kind: JobKind, threshold: Int64) {
+        let key = unsafeBitCast(job, to: UnsafeRawPointer.self)
+        let start = MonotonicClock.now()
+        run(job, kind)
+        let elapsed = MonotonicClock.now() - start
+        if elapsed > threshold {
+            let name = core.pointee.tasks[key].map { "task '\($0.nameForDiagnostics)'" } ?? "a job"
+            SlowTaskReport.emit(name: name, milliseconds: Double(elapsed) / 1e6, thresholdMilliseconds: Double(threshold) / 1e6)
+        }
+    }
+
+    private func fireDueTimers() {
+        let now = MonotonicClock.now()
+        while let action = core.pointee.timers.popDue(now: now) {
+            switch action {
+            case .resume(let continuation): continuation.resume()
+            case .job(let job): core.pointee.ready.push(job, .generic)
+            }
+        }
+    }
+
+    private func pollBackend() {
+        guard let backend = core.pointee.backend else { return }
+        if !core.pointee.ready.isEmpty {
+            // Work is waiting: only enter the kernel if there is I/O to submit or reap.
+            if core.pointee.operations.count > 0 || backend.hasPendingSubmissions {
+                backend.poll(timeoutNanoseconds: 0)
+            }
+            return
+        }
+        var timeout: Int64?
+        if let deadline = core.pointee.timers.nextDeadline() {
+            timeout = max(0, deadline - MonotonicClock.now())
+        }
+        if inbox.hasItems { timeout = 0 }
+        backend.poll(timeoutNanoseconds: timeout)
+    }
+
+    // MARK: Backend
+
+    private func openBackend(thread: UInt) throws(LoopError) {
+        if core.pointee.backend != nil {
+            if core.pointee.backendThread == thread { return }
+            // A single-issuer ring belongs to the thread that made it.
+            guard core.pointee.operations.count == 0 else {
+                throw LoopError.backendUnavailable(
+                    reason: "\(core.pointee.operations.count) operations are still in flight on the thread that ran the loop last; run it from that thread")
+            }
+            dropBackend()
+        }
+        do {
+            core.pointee.backend = try UringBackend(entries: 256) { [unowned self] in self.deliver($0) }
+        } catch {
+            throw LoopError.backendUnavailable(reason: error.description)
+        }
+        core.pointee.backendThread = thread
+        armWakeup()
+    }
+
+    private func dropBackend() {
+        core.pointee.backend = nil
+        core.pointee.backendThread = 0
+        wakeupArmed = false
+    }
+
+    /// Cancels every in-flight operation, waits (up to 5 s) for their final
+    /// completions, and releases the ring. The caller holds the loop thread.
+    func closeBackend() {
+        guard let backend = core.pointee.backend else { return }
+        for userData in core.pointee.operations.liveUserData where core.pointee.operations.markCancelRequested(userData) {
+            backend.cancel(userData: userData)
+        }
+        let deadline = MonotonicClock.now() + 5_000_000_000
+        while core.pointee.operations.count > 0 && MonotonicClock.now() < deadline {
+            backend.poll(timeoutNanoseconds: 10_000_000)
+        }
+        dropBackend()
+    }
+
+    /// The backend in use, for diagnostics.
+    var backendDescription: String { core.pointee.backend?.description ?? "none (the loop has not run)" }
+
+    private func armWakeup() {
+        guard !wakeupArmed, let backend = core.pointee.backend else { return }
+        backend.submit(.read(fd: inbox.eventFD, buffer: wakeBuffer, count: 8), userData: OperationTable.wakeupTag)
+        wakeupArmed = true
+    }
+
+    /// Handles one completion from the backend.
+    private func deliver(_ completion: Completion) {
+        switch completion.userData {
+        case OperationTable.wakeupTag:
+            wakeupArmed = false
+            armWakeup()
+        case OperationTable.cancelTag:
+            break
+        default:
+            core.pointee.operations.complete(completion.userData)?.resume(returning: completion)
+        }
+    }
+
+    // MARK: Operations
+
+    /// Submits `request` and suspends until its final completion.
+    ///
+    /// Cancelling the calling task submits `IORING_OP_ASYNC_CANCEL` and still
+    /// waits for the final completion, so every pointer in `request` stays
+    /// valid for as long as the kernel may use it.
+    ///
+    /// - Returns: the non-negative result (a count, an fd, a poll mask).
+    /// - Throws: `CancellationError` when the operation was cancelled; ``Errno``
+    ///   for a negative result; ``LoopError/notOnLoopThread(api:)`` off the loop.
+    func perform(_ request: IORequest) async throws -> Int32 {
+        let result = try await submitAndAwait(request)
+        if result < 0 { throw Errno(negatedResult: result) }
+        return result
+    }
+
+    /// Like ``perform(_:)`` but returns a negative result instead of throwing it.
+    func submitAndAwait(_ request: IORequest) async throws -> Int32 {
+        try checkOnLoop("I/O")
+        if Task.isCancelled { throw CancellationError() }
+        let userData = core.pointee.operations.allocate()
+        core.pointee.backend!.submit(request, userData: userData)
+        let completion = await withTaskCancellationHandler {
+            await withUnsafeContinuation { core.pointee.operations.attach(userData, $0) }
+        } onCancel: {
+            self.onLoop { self.cancelOperation(userData) }
+        }
+        if completion.result == -ECANCELED { throw CancellationError() }
+        return completion.result
+    }
+
+    private func cancelOperation(_ userData: UInt64) {
+        guard core.pointee.operations.markCancelRequested(userData) else { return }
+        core.pointee.backend?.cancel(userData: userData)
+    }
+
+    // MARK: Timers
+
+    /// Suspends the calling task until `deadline` (monotonic nanoseconds).
+    ///
+    /// - Throws: `CancellationError` if the task is cancelled first (the timer is disarmed at once).
+    func sleep(until deadline: Int64) async throws {
+        try checkOnLoop("sleep")
+        if Task.isCancelled { throw CancellationError() }
+        let id = core.pointee.timers.reserve()
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                if Task.isCancelled || !core.pointee.timers.arm(id, at: deadline, .resume(continuation)) {
+                    _ = core.pointee.timers.cancel(id)
+                    continuation.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            self.onLoop { self.cancelTimer(id) }
+        }
+    }
+
+    private func cancelTimer(_ id: TimerID) {
+        if case .resume(let continuation)? = core.pointee.timers.cancel(id) {
+            continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Schedules a job for `deadline` (used by `Task.sleep`). Safe from any thread.
+    func schedule(_ job: UnownedJob, at deadline: Int64) {
+        if isOnLoopThread {
+            _ = core.pointee.timers.schedule(at: deadline, .job(job))
+        } else {
+            inbox.post(.callback { [self] in _ = core.pointee.timers.schedule(at: deadline, .job(job)) })
+        }
+    }
+
+    // MARK: SerialExecutor
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        push(UnownedJob(job), .serial)
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    func isIsolatingCurrentContext() -> Bool? {
+        isOnLoopThread
+    }
+
+    func checkIsolated() {
+        precondition(isOnLoopThread, "expected to run on the asyncio event loop's thread")
+    }
+}
+
+/// The loop's task-executor identity: jobs of tasks that prefer the loop
+/// arrive here (nonisolated code, `async let`, task-group children).
+final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+    // @unchecked Sendable: `loop` is set once, before the executor is shared.
+    unowned(unsafe) var loop: EventLoop!
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        loop.push(UnownedJob(job), .task)
+    }
+}

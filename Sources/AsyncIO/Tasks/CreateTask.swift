@@ -1,0 +1,32 @@
+/// Starts `body` as a new task on the loop and returns its handle (MicroPython's
+/// `create_task`). The task first runs when the current task next awaits.
+///
+/// The task prefers the loop as its executor, so everything it calls,
+/// including nonisolated functions, `async let` and task-group children,
+/// stays on the loop thread. (A bare `Task { }` would not; see docs/08-pitfalls.md.)
+///
+/// - Parameters:
+///   - name: shown in diagnostics; defaults to `Task-N`.
+///   - body: the task's code.
+@Loop @discardableResult
+public func createTask<T: Sendable>(name: String? = nil, _ body: @escaping @Loop () async throws -> T) -> TaskHandle<T> {
+    TaskHandle.spawn(name: name, body)
+}
+
+extension Loop {
+    /// Same as the free function ``createTask(name:_:)`` (MicroPython's `Loop.create_task`).
+    @Loop @discardableResult
+    public static func createTask<T: Sendable>(name: String? = nil, _ body: @escaping @Loop () async throws -> T) -> TaskHandle<T> {
+        TaskHandle.spawn(name: name, body)
+    }
+}
+
+/// The task that is running now (MicroPython's `current_task()`).
+///
+/// - Throws: ``LoopError/noRunningTask`` outside a task made by `run` or
+///   `createTask` (for example in an `async let` child, which is part of its parent).
+@Loop
+public func currentTask() throws -> AnyTaskHandle {
+    guard let handle = EventLoop.shared.currentTaskHandle() else { throw LoopError.noRunningTask }
+    return handle
+}

@@ -1,0 +1,179 @@
+/// The untyped part of a task handle: what ``currentTask()`` and the exception
+/// handler can know about any task.
+@Loop
+public class AnyTaskHandle: CustomStringConvertible {
+    private static var nextSerial = 1
+
+    private let explicitName: String?
+    private let serial: Int
+    /// Set once the body has returned or thrown; read by the loop's run condition.
+    nonisolated(unsafe) private(set) var hasFinished = false
+    /// True once someone asked for the outcome (`value`, `result`): failures are then theirs.
+    var retrieved = false
+    /// True once an unretrieved failure went to the exception handler.
+    var reported = false
+
+    init(name: String?) {
+        explicitName = name
+        serial = AnyTaskHandle.nextSerial
+        AnyTaskHandle.nextSerial &+= 1
+    }
+
+    /// The task's name: the one given to `createTask`, else `Task-N`.
+    public var name: String { explicitName ?? "Task-\(serial)" }
+
+    nonisolated var nameForDiagnostics: String { MainThreadNameSnapshot.name(explicitName, serial) }
+
+    /// True once the task finished: it returned, threw, or was cancelled.
+    public var isDone: Bool { hasFinished }
+
+    /// True if the task finished by cancellation.
+    public var isCancelled: Bool { hasFinished && finishedByCancellation }
+
+    var finishedByCancellation: Bool { false }
+
+    /// Requests cancellation. A task cancelled before it first runs never runs its
+    /// body; one suspended in `sleep`, an I/O operation or another task's `value`
+    /// is woken with `CancellationError` (and the awaited task or operation is
+    /// cancelled too, as in MicroPython).
+    ///
+    /// - Returns: false if the task had already finished, else true.
+    @discardableResult
+    public func cancel() -> Bool {
+        if hasFinished { return false }
+        cancelUnderlying()
+        return true
+    }
+
+    func cancelUnderlying() {}
+
+    func markFinished() { hasFinished = true }
+
+    public nonisolated var description: String { "<Task \(nameForDiagnostics)>" }
+}
+
+/// Formats a task name without touching actor-isolated state.
+enum MainThreadNameSnapshot {
+    static func name(_ explicit: String?, _ serial: Int) -> String { explicit ?? "Task-\(serial)" }
+}
+
+/// A task running on the loop, returned by ``createTask(name:_:)``: MicroPython's `Task`.
+///
+/// Await ``value`` for its result (any number of tasks may, any number of
+/// times); ``cancel()`` it; check ``isDone``. A task that fails while nobody
+/// awaits it is reported to the loop's exception handler, once.
+@Loop
+public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
+    private var task: Task<Success, any Error>?
+    private var outcome: Result<Success, any Error>?
+
+    /// The outcome once the task finished, nil while it runs. Reading it counts
+    /// as retrieving a failure (the exception handler is then not called).
+    public var result: Result<Success, any Error>? {
+        if outcome != nil { retrieved = true }
+        return outcome
+    }
+
+    override var finishedByCancellation: Bool {
+        if case .failure(let error)? = outcome { return error is CancellationError }
+        return false
+    }
+
+    /// Waits for the task and returns its value.
+    ///
+    /// Cancelling the waiting task cancels this one too (MicroPython forwards
+    /// cancellation to the awaited task).
+    ///
+    /// - Throws: what the task threw, `CancellationError` if it was cancelled,
+    ///   ``LoopError/awaitedItself(task:)`` if a task awaits its own handle.
+    public var value: Success {
+        get async throws {
+            retrieved = true
+            if let outcome { return try outcome.get() }
+            if let current = EventLoop.shared.currentTaskHandle(), current === self {
+                throw LoopError.awaitedItself(task: name)
+            }
+            let task = self.task!
+            return try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
+        }
+    }
+
+    override func cancelUnderlying() { task?.cancel() }
+
+    /// The outcome for `runUntilComplete`; the task must have finished.
+    func takeOutcome() throws -> Success {
+        retrieved = true
+        return try outcome!.get()
+    }
+
+    /// Starts `body` as a task on the loop and registers it.
+    static func spawn(name: String?, _ body: @escaping @Loop () async throws -> Success) -> TaskHandle<Success> {
+        let handle = TaskHandle(name: name)
+        let loop = EventLoop.shared
+        // A closure value, not a literal, avoids a region-isolation checker
+        // crash with `Task(executorPreference:) { @Loop in ... }` (swiftlang/swift#86180).
+        let operation: @Loop () async throws -> Success = { try await handle.execute(body) }
+        let task = Task(name: name, executorPreference: loop.taskExecutor, operation: operation)
+        handle.task = task
+        loop.register(handle, for: task)
+        return handle
+    }
+
+    private func execute(_ body: @Loop () async throws -> Success) async throws -> Success {
+        defer { EventLoop.shared.unregister(self, for: task!) }
+        // Cancelled before it first ran: the body never runs (MicroPython).
+        if Task.isCancelled {
+            finish(.failure(CancellationError()))
+            throw CancellationError()
+        }
+        do {
+            let value = try await body()
+            finish(.success(value))
+            return value
+        } catch {
+            finish(.failure(error))
+            if !(error is CancellationError) && !retrieved {
+                // Like MicroPython, give an awaiter one scheduling pass to claim the error.
+                await Task.yield()
+                if !retrieved && !reported {
+                    reported = true
+                    Loop.callExceptionHandler(
+                        ExceptionContext(message: "Task exception wasn't retrieved", error: error, task: self))
+                }
+            }
+            throw error
+        }
+    }
+
+    private func finish(_ result: Result<Success, any Error>) {
+        outcome = result
+        markFinished()
+    }
+}
+
+extension EventLoop {
+    /// The address Swift's runtime uses for a task (a `Task` is one reference).
+    nonisolated func key<S, F>(of task: Task<S, F>) -> UnsafeRawPointer {
+        unsafeBitCast(task, to: UnsafeRawPointer.self)
+    }
+
+    func register<S, F>(_ handle: AnyTaskHandle, for task: Task<S, F>) {
+        core.pointee.tasks[key(of: task)] = handle
+    }
+
+    func unregister<S, F>(_ handle: AnyTaskHandle, for task: Task<S, F>) {
+        core.pointee.tasks.removeValue(forKey: key(of: task))
+    }
+
+    /// The handle of the task running now, if `createTask` made it.
+    func currentTaskHandle() -> AnyTaskHandle? {
+        // `UnsafeCurrentTask` is one reference to the same object a `Task` holds.
+        let current = withUnsafeCurrentTask { unsafeBitCast($0, to: UnsafeRawPointer?.self) }
+        guard let current else { return nil }
+        return core.pointee.tasks[current]
+    }
+}
