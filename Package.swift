@@ -53,6 +53,16 @@ let package = Package(
             dependencies: ["AsyncIO"],
             swiftSettings: strictSwift
         ),
+        // Runnable examples of the tutorial in docs/ (CI builds them).
+        .executableTarget(
+            name: "example-cooperative-scheduling", dependencies: ["AsyncIO"],
+            path: "Examples/cooperative-scheduling", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "example-tasks", dependencies: ["AsyncIO"],
+            path: "Examples/tasks", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "example-event-loop", dependencies: ["AsyncIO"],
+            path: "Examples/event-loop", swiftSettings: strictSwift),
         .target(
             name: "AsyncIOTestSupport",
             dependencies: ["AsyncIO"],

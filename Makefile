@@ -1,0 +1,30 @@
+# swift-asyncio — the two commands a new user needs:
+#   make demo   builds and runs the demo (the main job)
+#   make test   builds and runs the whole test suite
+# Both install the Debian packages that are missing first.
+
+SWIFT ?= swift
+
+.PHONY: deps demo test build examples bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+demo: deps
+	$(SWIFT) build -c release --product asyncio-demo
+	.build/release/asyncio-demo
+
+build: deps
+	$(SWIFT) build --build-tests
+
+# Tests share the one default loop, so they run one at a time; each test
+# bounds its own time (see Tests/AsyncIOTestSupport).
+test: build
+	$(SWIFT) test --skip-build --no-parallel
+
+# Runtime micro-benchmarks beside Swift's default executor (see docs/benchmarks.md).
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+clean:
+	rm -rf .build
