@@ -11,6 +11,7 @@ import Glibc
 ///
 /// A body that outlives `timeout` is cancelled and the test fails with
 /// `TimeoutError`, so a lost completion fails a test instead of hanging CI.
+@discardableResult
 public func runLoopTest<T: Sendable>(
     timeout: Duration = .seconds(10),
     sourceLocation: SourceLocation = #_sourceLocation,

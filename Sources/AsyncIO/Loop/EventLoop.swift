@@ -132,9 +132,9 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     private func runReadyJobs() {
         // A budget keeps I/O completions flowing while tasks keep each other busy.
         var budget = 4096
-        let slowThreshold = core.pointee.slowJobThresholdNanoseconds
         while budget > 0, let (job, kind) = core.pointee.ready.pop() {
             budget &-= 1
+            let slowThreshold = core.pointee.slowJobThresholdNanoseconds
             if slowThreshold > 0 {
                 runTimed(job, kind, threshold: slowThreshold)
             } else {
@@ -154,12 +154,14 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     }
 
     private func runTimed(_ job: UnownedJob, _ kind: JobKind, threshold: Int64) {
-        let key = unsafeBitCast(job, to: UnsafeRawPointer.self)
+        // A task's job is the task itself; look it up now, as a task that
+        // finishes inside this job unregisters before it returns.
+        let task = core.pointee.tasks[unsafeBitCast(job, to: UnsafeRawPointer.self)]
         let start = MonotonicClock.now()
         run(job, kind)
         let elapsed = MonotonicClock.now() - start
         if elapsed > threshold {
-            let name = core.pointee.tasks[key].map { "task '\($0.nameForDiagnostics)'" } ?? "a job"
+            let name = task.map { "task '\($0.nameForDiagnostics)'" } ?? "a job outside createTask's tasks"
             SlowTaskReport.emit(name: name, milliseconds: Double(elapsed) / 1e6, thresholdMilliseconds: Double(threshold) / 1e6)
         }
     }
@@ -170,6 +172,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
             switch action {
             case .resume(let continuation): continuation.resume()
             case .job(let job): core.pointee.ready.push(job, .generic)
+            case .call(let body): body()
             }
         }
     }
@@ -312,10 +315,17 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         }
     }
 
-    private func cancelTimer(_ id: TimerID) {
+    /// Disarms a timer; a sleeping task is woken with `CancellationError`.
+    func cancelTimer(_ id: TimerID) {
         if case .resume(let continuation)? = core.pointee.timers.cancel(id) {
             continuation.resume(throwing: CancellationError())
         }
+    }
+
+    /// Calls `body` on the loop thread at `deadline`, unless ``cancelTimer(_:)`` comes first.
+    /// Loop thread only.
+    func call(at deadline: Int64, _ body: @escaping () -> Void) -> TimerID {
+        core.pointee.timers.schedule(at: deadline, .call(body))
     }
 
     /// Schedules a job for `deadline` (used by `Task.sleep`). Safe from any thread.

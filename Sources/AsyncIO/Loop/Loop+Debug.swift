@@ -22,7 +22,7 @@ extension Loop {
 enum SlowTaskReport {
     static let logger = Logger(label: "AsyncIO")
     /// Called with each report's text before it is logged (tests install one).
-    nonisolated(unsafe) static var observer: ((String) -> Void)?
+    nonisolated(unsafe) static var observer: (@Sendable (String) -> Void)?
 
     static func emit(name: String, milliseconds: Double, thresholdMilliseconds: Double) {
         let text = "\(name) held the event loop for \(Int(milliseconds.rounded())) ms without awaiting (threshold \(Int(thresholdMilliseconds.rounded())) ms)"

@@ -23,7 +23,7 @@ extension Loop {
     ) throws -> T {
         let loop = EventLoop.shared
         return try loop.withLoopThread {
-            let main = Loop.assumeIsolated { TaskHandle<T>.spawn(name: name, body) }
+            let main = Loop.assumeIsolated { TaskHandle<T>.spawnMain(name: name, body) }
             loop.drive(until: { main.hasFinished })
             return try Loop.assumeIsolated { try main.takeOutcome() }
         }

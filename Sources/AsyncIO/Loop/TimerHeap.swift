@@ -4,10 +4,12 @@ enum TimerAction {
     case resume(UnsafeContinuation<Void, any Error>)
     /// Run a job scheduled by `Task.sleep` through `SchedulingExecutor`.
     case job(UnownedJob)
+    /// Call a closure on the loop thread (`waitFor`'s deadline).
+    case call(() -> Void)
 }
 
 /// Identifies one armed timer, so it can be cancelled in O(1).
-struct TimerID: Hashable {
+struct TimerID: Hashable, Sendable {
     var index: UInt32
     var generation: UInt32
 }

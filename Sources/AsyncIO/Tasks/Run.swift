@@ -17,7 +17,7 @@
 public func run<T: Sendable>(_ main: @escaping @Loop () async throws -> T) throws -> T {
     let loop = EventLoop.shared
     return try loop.withLoopThread {
-        let handle = Loop.assumeIsolated { TaskHandle<T>.spawn(name: "main", main) }
+        let handle = Loop.assumeIsolated { TaskHandle<T>.spawnMain(main) }
         loop.drive(until: { handle.hasFinished })
         loop.cancelAllTasks()
         loop.drive(until: { loop.core.pointee.tasks.isEmpty })

@@ -123,6 +123,14 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
         return handle
     }
 
+    /// Starts the task `run`/`runUntilComplete` wait for; its outcome is
+    /// returned to their caller, so a failure is never "unretrieved".
+    static func spawnMain(name: String? = "main", _ body: @escaping @Loop () async throws -> Success) -> TaskHandle<Success> {
+        let handle = spawn(name: name, body)
+        handle.retrieved = true
+        return handle
+    }
+
     private func execute(_ body: @Loop () async throws -> Success) async throws -> Success {
         defer { EventLoop.shared.unregister(self, for: task!) }
         // Cancelled before it first ran: the body never runs (MicroPython).
