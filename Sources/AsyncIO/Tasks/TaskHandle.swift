@@ -22,7 +22,7 @@ public class AnyTaskHandle: CustomStringConvertible {
     /// The task's name: the one given to `createTask`, else `Task-N`.
     public var name: String { explicitName ?? "Task-\(serial)" }
 
-    nonisolated var nameForDiagnostics: String { MainThreadNameSnapshot.name(explicitName, serial) }
+    nonisolated var nameForDiagnostics: String { TaskNaming.name(explicitName, serial) }
 
     /// True once the task finished: it returned, threw, or was cancelled.
     public var isDone: Bool { hasFinished }
@@ -53,7 +53,7 @@ public class AnyTaskHandle: CustomStringConvertible {
 }
 
 /// Formats a task name without touching actor-isolated state.
-enum MainThreadNameSnapshot {
+enum TaskNaming {
     static func name(_ explicit: String?, _ serial: Int) -> String { explicit ?? "Task-\(serial)" }
 }
 
