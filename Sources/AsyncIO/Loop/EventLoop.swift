@@ -93,13 +93,13 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// - Throws: ``LoopError/alreadyRunning`` if the loop runs already;
     ///   ``LoopError/backendUnavailable(reason:)`` if no kernel backend can start;
     ///   whatever `body` throws.
-    func withLoopThread<T>(_ body: () throws -> T) throws -> T {
+    func withLoopThread<T>(openingBackend: Bool = true, _ body: () throws -> T) throws -> T {
         let me = UInt(pthread_self())
         guard ownerThread.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing).exchanged else {
             throw LoopError.alreadyRunning
         }
         defer { ownerThread.store(0, ordering: .releasing) }
-        try openBackend(thread: me)
+        if openingBackend { try openBackend(thread: me) }
         core.pointee.stopRequested = false
         return try body()
     }

@@ -43,7 +43,7 @@ extension Loop {
     /// - Throws: ``LoopError/alreadyRunning`` if called while the loop runs.
     public static func close() throws {
         let loop = EventLoop.shared
-        try loop.withLoopThread { loop.closeBackend() }
+        try loop.withLoopThread(openingBackend: false) { loop.closeBackend() }
     }
 
     /// The kernel interface the loop uses, e.g. `io_uring (single-issuer+defer-taskrun, 256 entries)`.

@@ -1,0 +1,74 @@
+import Testing
+@testable import AsyncIO
+
+/// The loop's data structures, without the loop or the kernel.
+@Suite("Loop data structures")
+struct DataStructureTests {
+    @Test func timersFireInDeadlineThenArmingOrder() {
+        var heap = TimerHeap()
+        var fired: [Int] = []
+        let deadlines: [Int64] = [50, 10, 30, 10, 20]
+        for (i, d) in deadlines.enumerated() {
+            _ = heap.schedule(at: d, .call({ fired.append(i) }))
+        }
+        #expect(heap.count == 5)
+        let first = heap.nextDeadline()
+        #expect(first == 10)
+        while let action = heap.popDue(now: 100) {
+            if case .call(let body) = action { body() }
+        }
+        #expect(fired == [1, 3, 4, 2, 0])
+        #expect(heap.count == 0)
+        let none = heap.nextDeadline()
+        #expect(none == nil)
+    }
+
+    @Test func aCancelledTimerNeverFiresAndStaleEntriesAreSkipped() {
+        var heap = TimerHeap()
+        let early = heap.schedule(at: 5, .call({}))
+        _ = heap.schedule(at: 9, .call({}))
+        let first = heap.cancel(early)
+        let second = heap.cancel(early)
+        #expect(first != nil)
+        #expect(second == nil, "a second cancel finds nothing")
+        #expect(heap.count == 1)
+        let next = heap.nextDeadline()
+        let notYet = heap.popDue(now: 8)
+        let due = heap.popDue(now: 9)
+        #expect(next == 9)
+        #expect(notYet == nil)
+        #expect(due != nil)
+    }
+
+    @Test func aCancelledReservationCannotBeArmed() {
+        var heap = TimerHeap()
+        let id = heap.reserve()
+        let cancelled = heap.cancel(id)
+        let armed = heap.arm(id, at: 1, .call({}))
+        #expect(cancelled == nil)
+        #expect(!armed)
+        #expect(heap.count == 0)
+        // The slot is reused with a new generation.
+        let next = heap.reserve()
+        #expect(next.index == id.index)
+        #expect(next.generation != id.generation)
+    }
+
+    @Test func operationSlotsAreReusedWithANewGeneration() {
+        var table = OperationTable()
+        let a = table.allocate()
+        #expect(table.count == 1)
+        let firstCancel = table.markCancelRequested(a)
+        let secondCancel = table.markCancelRequested(a)
+        #expect(firstCancel)
+        #expect(!secondCancel, "one cancel per operation")
+        _ = table.complete(a)
+        #expect(table.count == 0)
+        let b = table.allocate()
+        #expect(b & 0xFFFF_FFFF == a & 0xFFFF_FFFF)
+        #expect(b != a)
+        let staleCancel = table.markCancelRequested(a)
+        #expect(!staleCancel, "a stale user_data matches nothing")
+        #expect(table.liveUserData == [b])
+    }
+}
