@@ -1,4 +1,5 @@
 import Testing
+import URing
 @testable import AsyncIO
 
 /// The loop's data structures, without the loop or the kernel.
@@ -54,7 +55,7 @@ struct DataStructureTests {
         #expect(next.generation != id.generation)
     }
 
-    @Test func operationSlotsAreReusedWithANewGeneration() {
+    @Test func operationSlotsAreReusedWithANewGeneration() async {
         var table = OperationTable()
         let a = table.allocate()
         #expect(table.count == 1)
@@ -62,7 +63,11 @@ struct DataStructureTests {
         let secondCancel = table.markCancelRequested(a)
         #expect(firstCancel)
         #expect(!secondCancel, "one cancel per operation")
-        _ = table.complete(a)
+        let done = await withUnsafeContinuation { continuation in
+            table.attach(a, continuation)
+            table.complete(Completion(userData: a, result: -125))
+        }
+        #expect(done.result == -125)
         #expect(table.count == 0)
         let b = table.allocate()
         #expect(b & 0xFFFF_FFFF == a & 0xFFFF_FFFF)
@@ -71,4 +76,18 @@ struct DataStructureTests {
         #expect(!staleCancel, "a stale user_data matches nothing")
         #expect(table.liveUserData == [b])
     }
+
+    @Test func aCompletionThatComesBeforeTheTaskAttachesIsHandedOver() async {
+        // 1. The task submitted, then was suspended (a hop) before it attached.
+        var table = OperationTable()
+        let a = table.allocate()
+        // 2. The kernel's final completion arrives first: the slot keeps it.
+        table.complete(Completion(userData: a, result: 7))
+        #expect(table.count == 1)
+        // 3. The task attaches and gets it at once; the slot is retired.
+        let done = await withUnsafeContinuation { table.attach(a, $0) }
+        #expect(done.result == 7)
+        #expect(table.count == 0)
+    }
+
 }

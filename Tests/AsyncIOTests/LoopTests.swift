@@ -214,3 +214,55 @@ struct LoopTests {
         #expect(reports.values.first?.contains("task 'hog' held the event loop for") == true)
     }
 }
+
+@Loop func loopIsolatedStep(_ value: Int) async throws -> Int {
+    try await sleepMs(1)
+    return value + 1
+}
+
+@Suite("Tasks the library did not start", .serialized, .timeLimit(.minutes(1)))
+struct ForeignTaskTests {
+    @Test func aBareTaskIsolatedToTheLoopStillCompletes() throws {
+        try runLoopTest {
+            let bare = Task { @Loop in try await loopIsolatedStep(1) }
+            let value = try await bare.value
+            #expect(value == 2)
+        }
+    }
+
+    @Test func aDetachedTaskCanCallIntoTheLoop() throws {
+        try runLoopTest {
+            let detached = Task.detached { try await loopIsolatedStep(41) }
+            let value = try await detached.value
+            #expect(value == 42)
+        }
+    }
+}
+
+@Suite("stop() during run", .serialized, .timeLimit(.minutes(1)))
+struct StopDuringRunTests {
+    @Test func stopDuringRunIsAClearErrorAndCancelsTheMainTask() throws {
+        let cleanedUp = Recorder<Bool>()
+        #expect(throws: LoopError.stoppedBeforeCompletion) {
+            try AsyncIO.run {
+                createTask { try await sleepMs(5); Loop.stop() }
+                do { try await sleep(30) } catch { cleanedUp.append(true); throw error }
+            }
+        }
+        #expect(cleanedUp.values == [true])
+    }
+
+    @Test func stopDuringRunUntilCompleteKeepsTheTaskForTheNextRun() throws {
+        let box = Recorder<String>()
+        #expect(throws: LoopError.stoppedBeforeCompletion) {
+            try Loop.runUntilComplete {
+                createTask { try await sleepMs(5); Loop.stop() }
+                try await sleepMs(20)
+                box.append("main finished")
+            }
+        }
+        #expect(box.values.isEmpty)
+        try AsyncIO.run { try await sleepMs(40) }
+        #expect(box.values == ["main finished"])
+    }
+}

@@ -11,6 +11,8 @@ public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
     case noRunningTask
     /// The kernel interface could not be set up (io_uring denied and no fallback).
     case backendUnavailable(reason: String)
+    /// `Loop.stop()` ended `run` or `runUntilComplete` before its task finished.
+    case stoppedBeforeCompletion
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
             return "no running task: currentTask() works only inside a task created by run or createTask"
         case .backendUnavailable(let reason):
             return "the event loop cannot start: \(reason)"
+        case .stoppedBeforeCompletion:
+            return "Loop.stop() ended the run before its task completed"
         }
     }
 }

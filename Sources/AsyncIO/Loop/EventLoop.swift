@@ -78,11 +78,11 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
 
     /// Queues a job to run on the loop. Safe from any thread.
     @inline(__always)
-    func push(_ job: UnownedJob, _ kind: JobKind) {
+    func push(_ job: UnownedJob) {
         if isOnLoopThread {
-            core.pointee.ready.push(job, kind)
+            core.pointee.ready.push(job)
         } else {
-            inbox.post(.job(job, kind))
+            inbox.post(.job(job))
         }
     }
 
@@ -105,12 +105,19 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     }
 
     /// Runs passes until `isDone()` or `stop()`. The caller holds the loop thread.
-    func drive(until isDone: () -> Bool) {
+    ///
+    /// - Returns: true if `isDone()` became true, false if `stop()` ended it first.
+    @discardableResult
+    func drive(until isDone: () -> Bool) -> Bool {
         while true {
             if inbox.hasItems { drainInbox() }
             if core.pointee.timers.count > 0 { fireDueTimers() }
             runReadyJobs()
-            if isDone() || core.pointee.stopRequested { return }
+            if isDone() { return true }
+            if core.pointee.stopRequested {
+                core.pointee.stopRequested = false
+                return false
+            }
             pollBackend()
         }
     }
@@ -123,42 +130,44 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     private func drainInbox() {
         for item in inbox.take() {
             switch item {
-            case .job(let job, let kind): core.pointee.ready.push(job, kind)
+            case .job(let job): core.pointee.ready.push(job)
             case .callback(let body): body()
             }
         }
     }
 
     private func runReadyJobs() {
-        // A budget keeps I/O completions flowing while tasks keep each other busy.
-        var budget = 4096
-        while budget > 0, let (job, kind) = core.pointee.ready.pop() {
+        // Only the jobs queued when the pass began: a task that yields (`sleepMs(0)`)
+        // goes behind due timers and I/O completions, as in MicroPython.
+        var budget = core.pointee.ready.count
+        while budget > 0, let job = core.pointee.ready.pop() {
             budget &-= 1
             let slowThreshold = core.pointee.slowJobThresholdNanoseconds
             if slowThreshold > 0 {
-                runTimed(job, kind, threshold: slowThreshold)
+                runTimed(job, threshold: slowThreshold)
             } else {
-                run(job, kind)
+                run(job)
             }
         }
     }
 
+    /// Runs a job as isolated to the loop *and* on its task executor, whatever
+    /// identity it was enqueued through. The loop thread is the `@Loop` actor's
+    /// only executor, so this is true isolation; and it matches the preference of
+    /// every task the library starts, so their hops never re-enqueue (decision 0002).
     @inline(__always)
-    private func run(_ job: UnownedJob, _ kind: JobKind) {
-        switch kind {
-        case .serial:
-            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: taskExecutor.asUnownedTaskExecutor())
-        case .task, .generic:
-            job.runSynchronously(on: taskExecutor.asUnownedTaskExecutor())
-        }
+    private func run(_ job: UnownedJob) {
+        job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: taskExecutor.asUnownedTaskExecutor())
     }
 
-    private func runTimed(_ job: UnownedJob, _ kind: JobKind, threshold: Int64) {
+
+
+    private func runTimed(_ job: UnownedJob, threshold: Int64) {
         // A task's job is the task itself; look it up now, as a task that
         // finishes inside this job unregisters before it returns.
         let task = core.pointee.tasks[unsafeBitCast(job, to: UnsafeRawPointer.self)]
         let start = MonotonicClock.now()
-        run(job, kind)
+        run(job)
         let elapsed = MonotonicClock.now() - start
         if elapsed > threshold {
             let name = task.map { "task '\($0.nameForDiagnostics)'" } ?? "a job outside createTask's tasks"
@@ -171,7 +180,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         while let action = core.pointee.timers.popDue(now: now) {
             switch action {
             case .resume(let continuation): continuation.resume()
-            case .job(let job): core.pointee.ready.push(job, .generic)
+            case .job(let job): core.pointee.ready.push(job)
             case .call(let body): body()
             }
         }
@@ -253,7 +262,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         case OperationTable.cancelTag:
             break
         default:
-            core.pointee.operations.complete(completion.userData)?.resume(returning: completion)
+            core.pointee.operations.complete(completion)
         }
     }
 
@@ -268,20 +277,21 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// - Returns: the non-negative result (a count, an fd, a poll mask).
     /// - Throws: `CancellationError` when the operation was cancelled; ``Errno``
     ///   for a negative result; ``LoopError/notOnLoopThread(api:)`` off the loop.
-    func perform(_ request: IORequest) async throws -> Int32 {
+    func perform(_ request: IORequest, isolation: isolated (any Actor)? = #isolation) async throws -> Int32 {
         let result = try await submitAndAwait(request)
         if result < 0 { throw Errno(negatedResult: result) }
         return result
     }
 
     /// Like ``perform(_:)`` but returns a negative result instead of throwing it.
-    func submitAndAwait(_ request: IORequest) async throws -> Int32 {
+    func submitAndAwait(_ request: IORequest, isolation: isolated (any Actor)? = #isolation) async throws -> Int32 {
         try checkOnLoop("I/O")
         if Task.isCancelled { throw CancellationError() }
         let userData = core.pointee.operations.allocate()
         core.pointee.backend!.submit(request, userData: userData)
         let completion = await withTaskCancellationHandler {
-            await withUnsafeContinuation { core.pointee.operations.attach(userData, $0) }
+            _ = isolation  // no hop to the generic executor; see `sleep(until:)`
+            return await withUnsafeContinuation { core.pointee.operations.attach(userData, $0) }
         } onCancel: {
             self.onLoop { self.cancelOperation(userData) }
         }
@@ -299,11 +309,14 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// Suspends the calling task until `deadline` (monotonic nanoseconds).
     ///
     /// - Throws: `CancellationError` if the task is cancelled first (the timer is disarmed at once).
-    func sleep(until deadline: Int64) async throws {
+    func sleep(until deadline: Int64, isolation: isolated (any Actor)? = #isolation) async throws {
         try checkOnLoop("sleep")
         if Task.isCancelled { throw CancellationError() }
         let id = core.pointee.timers.reserve()
         try await withTaskCancellationHandler {
+            // Capturing `isolation` isolates this closure to the caller's actor,
+            // so running it is not a hop to the generic executor (docs/decisions/0002).
+            _ = isolation
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 if Task.isCancelled || !core.pointee.timers.arm(id, at: deadline, .resume(continuation)) {
                     _ = core.pointee.timers.cancel(id)
@@ -340,7 +353,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     // MARK: SerialExecutor
 
     func enqueue(_ job: consuming ExecutorJob) {
-        push(UnownedJob(job), .serial)
+        push(UnownedJob(job))
     }
 
     func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -363,6 +376,6 @@ final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {
     unowned(unsafe) var loop: EventLoop!
 
     func enqueue(_ job: consuming ExecutorJob) {
-        loop.push(UnownedJob(job), .task)
+        loop.push(UnownedJob(job))
     }
 }

@@ -7,7 +7,7 @@ import Glibc
 /// Work handed to the loop from another thread.
 enum InboxItem: Sendable {
     /// A job enqueued off the loop thread.
-    case job(UnownedJob, JobKind)
+    case job(UnownedJob)
     /// A closure to run on the loop thread (cancellation requests, thread-safe calls).
     case callback(@Sendable () -> Void)
 }

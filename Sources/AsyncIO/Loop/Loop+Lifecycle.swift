@@ -8,7 +8,7 @@ extension Loop {
     ///   backend can be set up.
     public static func runForever() throws {
         let loop = EventLoop.shared
-        try loop.withLoopThread { loop.drive(until: { false }) }
+        try loop.withLoopThread { _ = loop.drive(until: { false }) }
     }
 
     /// Runs the loop until `body`, started as a new task, finishes; returns its value.
@@ -17,6 +17,8 @@ extension Loop {
     /// `run_until_complete`), and resume at the next run.
     ///
     /// - Throws: what `body` throws; ``LoopError/alreadyRunning``;
+    ///   ``LoopError/stoppedBeforeCompletion`` if ``stop()`` ended the run first
+    ///   (the task stays, and a later run continues it);
     ///   ``LoopError/backendUnavailable(reason:)``.
     public static func runUntilComplete<T: Sendable>(
         name: String? = "main", _ body: @escaping @Loop () async throws -> T
@@ -24,7 +26,7 @@ extension Loop {
         let loop = EventLoop.shared
         return try loop.withLoopThread {
             let main = Loop.assumeIsolated { TaskHandle<T>.spawnMain(name: name, body) }
-            loop.drive(until: { main.hasFinished })
+            guard loop.drive(until: { main.hasFinished }) else { throw LoopError.stoppedBeforeCompletion }
             return try Loop.assumeIsolated { try main.takeOutcome() }
         }
     }

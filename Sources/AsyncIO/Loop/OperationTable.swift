@@ -17,6 +17,9 @@ struct OperationTable {
         var inUse = false
         var cancelRequested = false
         var continuation: UnsafeContinuation<Completion, Never>?
+        /// The final completion, when it came before the task attached
+        /// (the task was suspended between submitting and awaiting).
+        var early: Completion?
     }
 
     private var slots: [Slot] = []
@@ -50,10 +53,16 @@ struct OperationTable {
         return index
     }
 
-    /// Attaches the awaiting task's continuation.
+    /// Attaches the awaiting task's continuation; if the final completion
+    /// already arrived, resumes it at once and retires the slot.
     mutating func attach(_ userData: UInt64, _ continuation: UnsafeContinuation<Completion, Never>) {
-        let index = live(userData)!
-        slots[index].continuation = continuation
+        guard let index = live(userData) else { preconditionFailure("attach to an unknown operation \(userData)") }
+        if let early = slots[index].early {
+            retire(index)
+            continuation.resume(returning: early)
+        } else {
+            slots[index].continuation = continuation
+        }
     }
 
     /// Marks the operation as being cancelled.
@@ -65,17 +74,25 @@ struct OperationTable {
         return true
     }
 
-    /// Retires the slot for a final completion and returns who waits for it.
-    mutating func complete(_ userData: UInt64) -> UnsafeContinuation<Completion, Never>? {
-        guard let index = live(userData) else {
-            assertionFailure("completion for an unknown operation \(userData)")
-            return nil
+    /// Delivers a final completion: resumes the waiting task and retires the
+    /// slot, or keeps the completion for ``attach(_:_:)`` if nobody waits yet.
+    mutating func complete(_ completion: Completion) {
+        guard let index = live(completion.userData) else {
+            assertionFailure("completion for an unknown operation \(completion.userData)")
+            return
         }
-        let continuation = slots[index].continuation
+        guard let continuation = slots[index].continuation else {
+            slots[index].early = completion
+            return
+        }
+        retire(index)
+        continuation.resume(returning: completion)
+    }
+
+    private mutating func retire(_ index: Int) {
         slots[index] = Slot(generation: slots[index].generation &+ 1)
         freeSlots.append(UInt32(index))
         count -= 1
-        return continuation
     }
 
     /// The `user_data` of every live operation (for loop shutdown).

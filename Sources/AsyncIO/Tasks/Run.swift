@@ -13,14 +13,20 @@
 ///
 /// - Throws: what `main` throws; ``LoopError/alreadyRunning`` if the loop runs
 ///   already (for example when called from inside a task);
+///   ``LoopError/stoppedBeforeCompletion`` if `Loop.stop()` ended the run first;
 ///   ``LoopError/backendUnavailable(reason:)`` if no kernel backend can start.
 public func run<T: Sendable>(_ main: @escaping @Loop () async throws -> T) throws -> T {
     let loop = EventLoop.shared
     return try loop.withLoopThread {
         let handle = Loop.assumeIsolated { TaskHandle<T>.spawnMain(main) }
-        loop.drive(until: { handle.hasFinished })
+        let completed = loop.drive(until: { handle.hasFinished })
         loop.cancelAllTasks()
-        loop.drive(until: { loop.core.pointee.tasks.isEmpty })
+        // Leftovers get to run their cleanup; a stop() during it is not obeyed
+        // twice in a row, so a task that keeps stopping cannot strand the others.
+        if !loop.drive(until: { loop.core.pointee.tasks.isEmpty }) {
+            loop.drive(until: { loop.core.pointee.tasks.isEmpty })
+        }
+        guard completed else { throw LoopError.stoppedBeforeCompletion }
         return try Loop.assumeIsolated { try handle.takeOutcome() }
     }
 }
