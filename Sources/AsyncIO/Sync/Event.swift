@@ -1,0 +1,33 @@
+/// A flag tasks can wait for (MicroPython's `asyncio.Event`).
+///
+/// `set()` wakes every waiter; `wait()` returns at once while the flag is set.
+/// Loop-only (`@Loop`); from other threads or signal handlers use ``ThreadSafeFlag``.
+@Loop
+public final class Event {
+    private var machine = EventStateMachine<Waiter<Void>>()
+
+    /// Creates a cleared event.
+    public init() {}
+
+    /// True while the flag is set (MicroPython's `is_set()`).
+    public var isSet: Bool { machine.isSet }
+
+    /// Sets the flag and wakes every waiting task (in the order they waited).
+    public func set() {
+        for waiter in machine.set() { waiter.resume(with: ()) }
+    }
+
+    /// Clears the flag. Tasks already woken by ``set()`` still return from `wait()`.
+    public func clear() { machine.clear() }
+
+    /// Waits until the flag is set; returns at once, without yielding, if it is.
+    ///
+    /// - Throws: `CancellationError` if the task is cancelled while waiting (a
+    ///   task cancelled after `set()` woke it, but before it ran, also throws).
+    public func wait() async throws {
+        if machine.wait() == .returnNow { return }
+        try await Waiter<Void>().park(
+            enqueue: { machine.enqueue($0) },
+            dequeue: { [self] in machine.cancel($0) })
+    }
+}

@@ -1,0 +1,51 @@
+/// A mutual-exclusion lock for tasks (MicroPython's `asyncio.Lock`).
+///
+/// Strict FIFO: `release()` hands the lock to the longest waiter, and a task
+/// arriving meanwhile queues behind. A waiter cancelled after it was handed the
+/// lock passes it on to the next one. Prefer ``withLock(_:)`` (`async with lock`).
+@Loop
+public final class Lock {
+    private var machine = LockStateMachine<Waiter<Void>>()
+
+    /// Creates an unlocked lock.
+    public init() {}
+
+    /// True while some task holds the lock or it is being handed to a waiter.
+    /// (MicroPython's `locked()` reports false during a hand-off; this does not,
+    /// because a newcomer would have to wait.)
+    public var isLocked: Bool { machine.isLocked }
+
+    /// Acquires the lock, waiting in FIFO order if it is held.
+    ///
+    /// - Throws: `CancellationError` if cancelled while waiting; the lock is then
+    ///   not held by this task (if it had just been handed over, it passes on).
+    public func acquire() async throws {
+        if machine.acquire() == .acquired { return }
+        try await Waiter<Void>().park(
+            enqueue: { machine.enqueue($0) },
+            dequeue: { [self] in machine.cancel($0) },
+            giveBack: { [self] in try? release() })
+    }
+
+    /// Releases the lock, handing it to the first waiter if there is one.
+    ///
+    /// Any task may release (as in MicroPython, there is no owner check).
+    ///
+    /// - Throws: ``SynchronizationError/lockNotAcquired`` if the lock is not held.
+    public func release() throws(SynchronizationError) {
+        switch try machine.release() {
+        case .unlocked: break
+        case .handOff(let waiter): waiter.resume(with: ())
+        }
+    }
+
+    /// Runs `body` holding the lock and releases it however `body` ends
+    /// (MicroPython's `async with lock:`).
+    ///
+    /// - Throws: `CancellationError` while acquiring; what `body` throws.
+    public func withLock<T>(_ body: () async throws -> T) async throws -> T {
+        try await acquire()
+        defer { try? release() }
+        return try await body()
+    }
+}

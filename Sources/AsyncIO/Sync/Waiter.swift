@@ -1,0 +1,80 @@
+/// One task suspended in a primitive (`Lock.acquire`, `Event.wait`, ...): where
+/// its continuation is parked until the primitive grants it or it is cancelled.
+///
+/// Primitives keep their queue of waiters in a pure state machine (tested
+/// without the loop) and hand the `Waiter` objects to it as tokens.
+@Loop
+final class Waiter<Grant: Sendable>: Hashable {
+    private var continuation: UnsafeContinuation<Grant, any Error>?
+    /// Cancellation arrived before the task parked.
+    private var cancelledEarly = false
+    /// True from parking until the waiter is granted, failed or cancelled.
+    private(set) var isParked = false
+
+    init() {}
+
+    /// Wakes the task with `grant`. The waiter must be parked.
+    func resume(with grant: Grant) {
+        isParked = false
+        continuation.take()!.resume(returning: grant)
+    }
+
+    /// Wakes the task with `error`. The waiter must be parked.
+    func fail(with error: any Error) {
+        isParked = false
+        continuation.take()!.resume(throwing: error)
+    }
+
+    /// Parks the calling task until ``resume(with:)`` or ``fail(with:)``.
+    ///
+    /// - Parameters:
+    ///   - enqueue: records the waiter in the primitive's state (called once,
+    ///     right before the task suspends; not called if already cancelled).
+    ///   - dequeue: removes the still-parked waiter from the primitive's state
+    ///     when the task is cancelled; the task then throws `CancellationError`.
+    ///   - giveBack: called on resumption when the task was cancelled but had
+    ///     already been granted: it must hand the grant on (pass a lock to the
+    ///     next waiter, return a permit); the task then throws `CancellationError`.
+    /// - Throws: `CancellationError`, or the error the primitive failed it with.
+    func park(
+        enqueue: (Waiter) -> Void,
+        dequeue: @escaping @Loop (Waiter) -> Void,
+        giveBack: (Grant) -> Void = { _ in }
+    ) async throws -> Grant {
+        try Task.checkCancellation()
+        let grant = try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Grant, any Error>) in
+                if cancelledEarly {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    self.continuation = continuation
+                    isParked = true
+                    enqueue(self)
+                }
+            }
+        } onCancel: {
+            EventLoop.shared.onLoop {
+                Loop.assumeIsolated { self.cancel(dequeue) }
+            }
+        }
+        if Task.isCancelled {
+            giveBack(grant)
+            throw CancellationError()
+        }
+        return grant
+    }
+
+    private func cancel(_ dequeue: @Loop (Waiter) -> Void) {
+        if isParked {
+            dequeue(self)
+            fail(with: CancellationError())
+        } else if continuation == nil {
+            // The handler ran at entry (cancelled between the check and parking),
+            // or after a grant; in the first case parking must not happen.
+            cancelledEarly = true
+        }
+    }
+
+    nonisolated static func == (a: Waiter, b: Waiter) -> Bool { a === b }
+    nonisolated func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
