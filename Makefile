@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test build examples bench clean
+.PHONY: deps demo test test-tsan build bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +21,12 @@ build: deps
 # bounds its own time (see Tests/AsyncIOTestSupport).
 test: build
 	$(SWIFT) test --skip-build --no-parallel
+
+# The cross-thread paths under ThreadSanitizer (own build folder: a full rebuild).
+test-tsan: deps
+	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product swift-asyncioPackageTests
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip-build --no-parallel \
+		--filter 'ThreadSafeFlag|LoopTests|ForeignTask'
 
 # Runtime micro-benchmarks beside Swift's default executor (see docs/benchmarks.md).
 bench: deps

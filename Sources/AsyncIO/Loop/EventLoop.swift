@@ -15,6 +15,8 @@ struct LoopCore {
     var stopRequested = false
     var backend: (any LoopBackend)?
     var backendThread: UInt = 0
+    /// Thread-safe flags with waiters, checked after every wake-up.
+    var watchedFlags: [ThreadSafeFlag] = []
     /// Jobs holding the loop longer than this are reported (0: debug mode off).
     var slowJobThresholdNanoseconds: Int64 = 0
 }
@@ -134,6 +136,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
             case .callback(let body): body()
             }
         }
+        pollFlags()
     }
 
     private func runReadyJobs() {

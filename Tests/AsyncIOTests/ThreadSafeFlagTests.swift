@@ -1,0 +1,122 @@
+import AsyncIO
+import AsyncIOTestSupport
+import Glibc
+import Synchronization
+import Testing
+
+/// The flag the SIGUSR1 handler sets (a signal handler cannot capture context).
+let signalFlag = ThreadSafeFlag()
+
+@Suite("ThreadSafeFlag", .serialized, .timeLimit(.minutes(1)))
+struct ThreadSafeFlagTests {
+    @Test func waitReturnsAtOnceWhenSetAndClearsTheFlag() throws {
+        try runLoopTest {
+            let flag = ThreadSafeFlag()
+            flag.set()
+            try await flag.wait()          // set: returns and clears
+            let waiter = createTask { try await flag.wait() }
+            try await sleepMs(2)
+            #expect(!waiter.isDone, "the flag was cleared by the first wait")
+            flag.set()
+            try await waiter.value
+        }
+    }
+
+    @Test func setFromAnotherThreadWakesAnIdleLoop() throws {
+        try runLoopTest {
+            let flag = ThreadSafeFlag()
+            let join = startThread {
+                usleep(20_000)
+                flag.set()
+            }
+            let start = ContinuousClock.now
+            try await flag.wait()
+            #expect(elapsed(since: start) < .seconds(2))
+            join()
+        }
+    }
+
+    @Test func everyWaiterIsWokenNotOnlyTheLast() throws {
+        try runLoopTest {
+            let flag = ThreadSafeFlag()
+            let waiters = (0..<3).map { _ in createTask { try await flag.wait() } }
+            try await sleepMs(1)
+            flag.set()
+            for w in waiters { try await w.value }
+        }
+    }
+
+    @Test func aCancelledWaiterStopsBeingWatched() throws {
+        try runLoopTest {
+            let flag = ThreadSafeFlag()
+            let waiter = createTask { try await flag.wait() }
+            try await sleepMs(1)
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { try await waiter.value }
+            flag.set()                     // nobody waits: the flag stays set
+            try await flag.wait()          // and the next wait takes it at once
+        }
+    }
+
+    /// 4 threads and a signal handler take turns setting the flag while one task
+    /// waits; each round waits for the task's acknowledgement, so a lost wake-up
+    /// would stall the round and fail the test by its time limit.
+    @Test func stressFourThreadsAndASignalHandlerLoseNoWakeUp() throws {
+        let rounds = 5_000
+        let acknowledged = Atomic<Int>(0)
+        let setAt = Mutex<[ContinuousClock.Instant]>(Array(repeating: .now, count: rounds))
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in signalFlag.set() }
+        sigemptyset(&action.sa_mask)
+        #expect(sigaction(SIGUSR1, &action, nil) == 0)
+        // Swift's worker threads (this test runs on one, and it becomes the loop
+        // thread) block signals; let SIGUSR1 through here, as on a main thread.
+        var unblock = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGUSR1)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
+        defer {
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+            signal(SIGUSR1, SIG_DFL)
+        }
+        let loopThread = Atomic<UInt>(0)
+
+        let latencies = try runLoopTest(timeout: .seconds(30)) { () async throws -> [Duration] in
+            loopThread.store(currentThreadID(), ordering: .sequentiallyConsistent)
+            let setters = (0..<5).map { setter in
+                startThread {
+                    for round in stride(from: setter, to: rounds, by: 5) {
+                        // Poll gently: five spinning threads would starve the loop on 2 cores.
+                        while acknowledged.load(ordering: .sequentiallyConsistent) < round { usleep(20) }
+                        setAt.withLock { $0[round] = .now }
+                        if setter == 4 {
+                            // The signal handler runs on the loop thread, interrupting it.
+                            pthread_kill(pthread_t(loopThread.load(ordering: .sequentiallyConsistent)), SIGUSR1)
+                        } else {
+                            signalFlag.set()
+                        }
+                    }
+                }
+            }
+            var latencies: [Duration] = []
+            for round in 0..<rounds {
+                do {
+                    try await signalFlag.wait()
+                } catch {
+                    let text = "stalled in round \(round)\n"; _ = text.withCString { write(2, $0, strlen($0)) }
+                    Issue.record("stalled in round \(round)")
+                    throw error
+                }
+                latencies.append(ContinuousClock.now - setAt.withLock { $0[round] })
+                acknowledged.store(round + 1, ordering: .sequentiallyConsistent)
+            }
+            for join in setters { join() }
+            return latencies
+        }
+        #expect(latencies.count == rounds)
+        let sorted = latencies.sorted()
+        let p99 = sorted[rounds * 99 / 100]
+        #expect(p99 <= .milliseconds(10), "p99 wake-up latency \(p99), max \(sorted.last!)")
+    }
+}
