@@ -47,7 +47,32 @@ public class AnyTaskHandle: CustomStringConvertible {
 
     func cancelUnderlying() {}
 
-    func markFinished() { hasFinished = true }
+    /// The error the task finished with (nil while running or after success).
+    private(set) var failure: (any Error)?
+    private var observers: [(id: Int, call: @Loop (AnyTaskHandle) -> Void)] = []
+    private var nextObserverID = 0
+
+    func markFinished(failure: (any Error)?) {
+        hasFinished = true
+        self.failure = failure
+        let toCall = observers
+        observers.removeAll()
+        for observer in toCall { observer.call(self) }
+    }
+
+    /// Calls `body` once, when the task finishes (now is too late: check `isDone` first).
+    ///
+    /// - Returns: an id for ``removeObserver(_:)``.
+    func addObserver(_ body: @escaping @Loop (AnyTaskHandle) -> Void) -> Int {
+        nextObserverID += 1
+        observers.append((nextObserverID, body))
+        return nextObserverID
+    }
+
+    /// Forgets an observer that is no longer interested.
+    func removeObserver(_ id: Int) {
+        observers.removeAll { $0.id == id }
+    }
 
     public nonisolated var description: String { "<Task \(nameForDiagnostics)>" }
 }
@@ -104,7 +129,7 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
 
     override func cancelUnderlying() { task?.cancel() }
 
-    /// The outcome for `runUntilComplete`; the task must have finished.
+    /// The outcome of a finished task, counted as retrieved.
     func takeOutcome() throws -> Success {
         retrieved = true
         return try outcome!.get()
@@ -159,7 +184,7 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
 
     private func finish(_ result: Result<Success, any Error>) {
         outcome = result
-        markFinished()
+        if case .failure(let error) = result { markFinished(failure: error) } else { markFinished(failure: nil) }
     }
 }
 

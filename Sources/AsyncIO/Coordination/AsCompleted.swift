@@ -1,0 +1,56 @@
+/// The tasks of `tasks` in the order they finish (CPython's `as_completed`):
+///
+/// ```swift
+/// for try await finished in asCompleted(downloads) {
+///     print(try await finished.value)
+/// }
+/// ```
+@Loop
+public func asCompleted<T: Sendable>(_ tasks: [TaskHandle<T>]) -> AsCompleted<T> {
+    AsCompleted(tasks)
+}
+
+/// An asynchronous sequence of tasks, each yielded once it has finished.
+///
+/// Iterating it throws `CancellationError` if the iterating task is cancelled;
+/// the tasks themselves are not cancelled.
+@Loop
+public struct AsCompleted<T: Sendable>: AsyncSequence {
+    public typealias Element = TaskHandle<T>
+    private let tasks: [TaskHandle<T>]
+
+    init(_ tasks: [TaskHandle<T>]) { self.tasks = tasks }
+
+    public nonisolated func makeAsyncIterator() -> Iterator {
+        Iterator(pending: tasks)
+    }
+
+    /// Yields the next task to finish; nil once all were yielded.
+    public struct Iterator: AsyncIteratorProtocol {
+        private var pending: [TaskHandle<T>]
+
+        nonisolated init(pending: [TaskHandle<T>]) { self.pending = pending }
+
+        /// The next finished task.
+        ///
+        /// - Throws: `CancellationError` if the iterating task is cancelled.
+        public mutating func next() async throws -> TaskHandle<T>? {
+            let (next, rest) = try await Self.takeNextFinished(from: pending)
+            pending = rest
+            return next
+        }
+
+        @Loop
+        private static func takeNextFinished(
+            from pending: [TaskHandle<T>]
+        ) async throws -> (TaskHandle<T>?, [TaskHandle<T>]) {
+            if pending.isEmpty { return (nil, []) }
+            if !pending.contains(where: { $0.isDone }) {
+                try await waitForTasks(pending, until: { _ in true })
+            }
+            var rest = pending
+            let next = rest.remove(at: rest.firstIndex(where: { $0.isDone })!)
+            return (next, rest)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// Suspends the calling task until `shouldWake` says so, asking it each time
+/// one of `handles` finishes. The building block of `gather`, `wait`, `shield`
+/// and `asCompleted`.
+///
+/// - Parameters:
+///   - handles: the tasks to watch (finished ones are not watched).
+///   - shouldWake: called with each task as it finishes; true ends the wait.
+///   - onCancel: called if the waiting task is cancelled, before it throws.
+/// - Throws: `CancellationError` if the waiting task is cancelled.
+@Loop
+func waitForTasks(
+    _ handles: [AnyTaskHandle],
+    until shouldWake: @escaping @Loop (AnyTaskHandle) -> Bool,
+    onCancel: @escaping @Loop () -> Void = {}
+) async throws {
+    var watched: [(AnyTaskHandle, Int)] = []
+    defer { for (handle, id) in watched { handle.removeObserver(id) } }
+    try await Waiter<Void>().park(
+        enqueue: { waiter in
+            for handle in handles where !handle.isDone {
+                let id = handle.addObserver { finished in
+                    if waiter.isParked && shouldWake(finished) { waiter.resume(with: ()) }
+                }
+                watched.append((handle, id))
+            }
+        },
+        dequeue: { _ in onCancel() })
+}
