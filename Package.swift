@@ -32,6 +32,8 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("uring")]
         ),
+        // Linux headers the Glibc module omits: eventfd, epoll (the fallback backend).
+        .target(name: "CLinuxSys", path: "CSupport/CLinuxSys", cSettings: [.define("_GNU_SOURCE")]),
         // Layer 1: the synchronous ring (no concurrency).
         .target(
             name: "URing",
@@ -45,6 +47,7 @@ let package = Package(
             name: "AsyncIO",
             dependencies: [
                 "URing",
+                "CLinuxSys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -74,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "URingTests",
-            dependencies: ["URing", "CURing"],
+            dependencies: ["URing", "CURing", "CLinuxSys"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -193,10 +193,12 @@ struct LoopTests {
 
     @Test func closeReleasesTheRingAndTheNextRunOpensANewOne() throws {
         try runLoopTest { try await RawIO.nop() }
+        #expect(Loop.backend != nil)
         try Loop.close()
+        #expect(Loop.backend == nil)
         #expect(Loop.backendDescription.hasPrefix("none"))
         try runLoopTest { try await RawIO.nop() }
-        #expect(Loop.backendDescription.hasPrefix("io_uring"))
+        #expect(Loop.backend != nil)
     }
 
     @Test func debugModeNamesATaskThatHoldsTheLoop() throws {

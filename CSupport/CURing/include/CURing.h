@@ -20,8 +20,6 @@
 #endif
 
 #include <stdint.h>
-// eventfd(2) for the loop's cross-thread wake-up; Swift's Glibc module omits <sys/eventfd.h>.
-#include <sys/eventfd.h>
 
 /// `IOSQE_IO_LINK`: Swift cannot import `(1U << IOSQE_IO_LINK_BIT)`.
 extern const uint8_t CURing_IOSQE_IO_LINK;

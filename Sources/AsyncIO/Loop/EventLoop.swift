@@ -14,6 +14,8 @@ struct LoopCore {
     var tasks: [UnsafeRawPointer: AnyTaskHandle] = [:]
     var stopRequested = false
     var backend: (any LoopBackend)?
+    var backendKind: BackendKind?
+    var backendReason = ""
     var backendThread: UInt = 0
     /// Thread-safe flags with waiters, checked after every wake-up.
     var watchedFlags: [ThreadSafeFlag] = []
@@ -218,17 +220,17 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
             }
             dropBackend()
         }
-        do {
-            core.pointee.backend = try UringBackend(entries: 256) { [unowned self] in self.deliver($0) }
-        } catch {
-            throw LoopError.backendUnavailable(reason: error.description)
-        }
+        let (backend, kind, reason) = try BackendSelection.make { [unowned self] in self.deliver($0) }
+        core.pointee.backend = backend
+        core.pointee.backendKind = kind
+        core.pointee.backendReason = reason
         core.pointee.backendThread = thread
         armWakeup()
     }
 
     private func dropBackend() {
         core.pointee.backend = nil
+        core.pointee.backendKind = nil
         core.pointee.backendThread = 0
         wakeupArmed = false
     }

@@ -1,4 +1,4 @@
-import CURing
+import CLinuxSys
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -51,6 +51,12 @@ extension Loop {
     /// The kernel interface the loop uses, e.g. `io_uring (single-issuer+defer-taskrun, 256 entries)`.
     public static var backendDescription: String { EventLoop.shared.backendDescription }
 
+    /// The backend the loop runs on (nil before the loop first ran or after ``close()``).
+    public static var backend: BackendKind? { EventLoop.shared.core.pointee.backendKind }
+
+    /// Why ``backend`` was chosen, e.g. "io_uring unavailable: io_uring_setup was denied (EPERM) ...".
+    public static var backendReason: String { EventLoop.shared.core.pointee.backendReason }
+
     /// Counts of what the loop holds now; tests compare them before and after.
     ///
     /// - Throws: ``LoopError/notOnLoopThread(api:)`` off the loop thread.
