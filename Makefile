@@ -36,7 +36,7 @@ test-tsan: deps
 
 # Runtime micro-benchmarks beside Swift's default executor (see docs/benchmarks.md).
 bench: deps
-	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+	scripts/bench-core.sh
 
 clean:
 	rm -rf .build

@@ -79,6 +79,16 @@ public struct SubmissionEntry {
         }
     }
 
+    /// `IORING_OP_SENDMSG` with `MSG_NOSIGNAL` added.
+    @inlinable public func sendMessage(fd: Int32, message: UnsafePointer<msghdr>, flags: UInt32 = 0) {
+        io_uring_prep_sendmsg(raw, fd, message, flags | UInt32(MSG_NOSIGNAL))
+    }
+
+    /// `IORING_OP_RECVMSG`.
+    @inlinable public func receiveMessage(fd: Int32, message: UnsafeMutablePointer<msghdr>, flags: UInt32 = 0) {
+        io_uring_prep_recvmsg(raw, fd, message, flags)
+    }
+
     /// `IORING_OP_CONNECT` to `address`.
     @inlinable public func connect(fd: Int32, address: UnsafePointer<sockaddr>, length: socklen_t) {
         io_uring_prep_connect(raw, fd, address, length)

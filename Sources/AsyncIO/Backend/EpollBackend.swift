@@ -1,4 +1,5 @@
 import CLinuxSys
+import CURing
 import URing
 #if canImport(Glibc)
 import Glibc
@@ -84,7 +85,21 @@ final class EpollBackend: LoopBackend {
             } else {
                 ready.append(Completion(userData: userData, result: -errno))
             }
-        case .read(let fd, _, _), .accept(let fd):
+        case .sendMessage(let fd, let message):
+            let n = sendmsg(fd, message, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+            if n >= 0 || errno != EAGAIN {
+                ready.append(Completion(userData: userData, result: n >= 0 ? Int32(n) : -errno))
+            } else {
+                wait(Operation(userData: userData, request: request), fd: fd, reading: false)
+            }
+        case .receiveMessage(let fd, let message):
+            let n = recvmsg(fd, message, Int32(MSG_DONTWAIT))
+            if n >= 0 || errno != EAGAIN {
+                ready.append(Completion(userData: userData, result: n >= 0 ? Int32(n) : -errno))
+            } else {
+                wait(Operation(userData: userData, request: request), fd: fd, reading: true)
+            }
+        case .read(let fd, _, _), .accept(let fd), .acceptMultishot(let fd):
             wait(Operation(userData: userData, request: request), fd: fd, reading: true)
         case .write(let fd, _, _):
             wait(Operation(userData: userData, request: request), fd: fd, reading: false)
@@ -177,6 +192,24 @@ final class EpollBackend: LoopBackend {
     /// Runs the waiting operations of one direction in order until one would block.
     private func progress(_ queue: inout [Operation], revents: UInt32) {
         while let op = queue.first {
+            if case .acceptMultishot(let fd) = op.request {
+                // Stays first in the queue, posting one completion per connection,
+                // until accept fails with something other than EAGAIN.
+                while true {
+                    let socket = CLinuxSys_accept4(fd, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue))
+                    if socket >= 0 {
+                        ready.append(Completion(userData: op.userData, result: socket, flags: IORING_CQE_F_MORE))
+                    } else if errno == EAGAIN {
+                        return
+                    } else {
+                        ready.append(Completion(userData: op.userData, result: -errno))
+                        queue.removeFirst()
+                        fdOfOperation.removeValue(forKey: op.userData)
+                        break
+                    }
+                }
+                continue
+            }
             guard let result = attempt(op.request, revents: revents) else { return }
             queue.removeFirst()
             fdOfOperation.removeValue(forKey: op.userData)
@@ -209,7 +242,11 @@ final class EpollBackend: LoopBackend {
         case .poll(_, let mask):
             let occurred = Int32(revents) & (Int32(mask) | Int32(POLLERR | POLLHUP))
             return occurred == 0 ? nil : occurred
-        case .nop, .close:
+        case .sendMessage(let fd, let message):
+            return result(sendmsg(fd, message, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)))
+        case .receiveMessage(let fd, let message):
+            return result(recvmsg(fd, message, Int32(MSG_DONTWAIT)))
+        case .nop, .close, .acceptMultishot:
             return 0
         }
     }

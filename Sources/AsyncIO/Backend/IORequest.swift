@@ -20,8 +20,15 @@ enum IORequest {
     case receive(fd: Int32, buffer: UnsafeMutableRawPointer, count: Int, flags: Int32)
     /// `send(2)` with `MSG_NOSIGNAL` of `count` bytes.
     case send(fd: Int32, buffer: UnsafeRawPointer, count: Int, flags: Int32)
-    /// `accept4(2)` with `SOCK_CLOEXEC`; the result is the new fd.
+    /// `accept4(2)` with `SOCK_CLOEXEC | SOCK_NONBLOCK`; the result is the new fd.
     case accept(fd: Int32)
+    /// Multishot accept: one completion per connection (`IORING_CQE_F_MORE` on
+    /// all but the last) until cancelled or failed.
+    case acceptMultishot(fd: Int32)
+    /// `sendmsg(2)` with `MSG_NOSIGNAL` (datagrams with a destination).
+    case sendMessage(fd: Int32, message: UnsafePointer<msghdr>)
+    /// `recvmsg(2)` (datagrams, with the sender's address).
+    case receiveMessage(fd: Int32, message: UnsafeMutablePointer<msghdr>)
     /// `connect(2)`.
     case connect(fd: Int32, address: UnsafePointer<sockaddr>, length: socklen_t)
     /// `close(2)`.

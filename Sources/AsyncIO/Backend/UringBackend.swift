@@ -1,4 +1,8 @@
+import CURing
 import URing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The io_uring backend: one ring, submissions batched until the loop polls.
 final class UringBackend: LoopBackend {
@@ -53,7 +57,13 @@ final class UringBackend: LoopBackend {
         case .send(let fd, let buffer, let count, let flags):
             sqe.send(fd: fd, from: buffer, count: count, flags: flags)
         case .accept(let fd):
-            sqe.accept(fd: fd, address: nil, length: nil)
+            sqe.accept(fd: fd, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue))
+        case .acceptMultishot(let fd):
+            sqe.accept(fd: fd, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), multishot: true)
+        case .sendMessage(let fd, let message):
+            sqe.sendMessage(fd: fd, message: message)
+        case .receiveMessage(let fd, let message):
+            sqe.receiveMessage(fd: fd, message: message)
         case .connect(let fd, let address, let length):
             sqe.connect(fd: fd, address: address, length: length)
         case .close(let fd):

@@ -134,7 +134,12 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     private func drainInbox() {
         for item in inbox.take() {
             switch item {
-            case .job(let job): core.pointee.ready.push(job)
+            case .job(let job):
+                // `Task.sleep`'s wake-up job belongs to no task that prefers the
+                // loop; run it here with the global executor as task executor, so
+                // the runtime resumes the sleeper directly instead of bouncing
+                // through a Dispatch thread and the inbox (measured: 3x the syscalls).
+                job.runSynchronously(on: globalConcurrentExecutor.asUnownedTaskExecutor())
             case .callback(let body): body()
             }
         }
@@ -304,7 +309,20 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         return completion.result
     }
 
-    private func cancelOperation(_ userData: UInt64) {
+    /// Submits `request` without awaiting it: `handler` runs on the loop thread
+    /// with each completion (a multishot operation posts several; the last has
+    /// no `IORING_CQE_F_MORE`). Whatever the kernel may touch must be kept alive
+    /// by `handler`'s captures until the last completion. Loop thread only.
+    ///
+    /// - Returns: the operation's `user_data`, for ``cancelOperation(_:)``.
+    func submitDetached(_ request: IORequest, handler: @escaping (Completion) -> Void) -> UInt64 {
+        let userData = core.pointee.operations.allocate(handler: handler)
+        core.pointee.backend!.submit(request, userData: userData)
+        return userData
+    }
+
+    /// Asks the kernel to cancel an operation; its final completion still comes. Loop thread only.
+    func cancelOperation(_ userData: UInt64) {
         guard core.pointee.operations.markCancelRequested(userData) else { return }
         core.pointee.backend?.cancel(userData: userData)
     }

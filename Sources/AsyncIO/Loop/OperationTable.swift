@@ -20,6 +20,9 @@ struct OperationTable {
         /// The final completion, when it came before the task attached
         /// (the task was suspended between submitting and awaiting).
         var early: Completion?
+        /// For operations nobody awaits (background sends, multishot accept):
+        /// called on the loop thread with every completion.
+        var handler: ((Completion) -> Void)?
     }
 
     private var slots: [Slot] = []
@@ -30,6 +33,15 @@ struct OperationTable {
     init() {
         slots.reserveCapacity(1024)
         freeSlots.reserveCapacity(1024)
+    }
+
+    /// Allocates a slot whose completions go to `handler` (every one of them,
+    /// for a multishot operation) and returns its `user_data`. The slot is
+    /// retired by the final completion (one without `IORING_CQE_F_MORE`).
+    mutating func allocate(handler: @escaping (Completion) -> Void) -> UInt64 {
+        let userData = allocate()
+        slots[Int(truncatingIfNeeded: userData & 0xFFFF_FFFF)].handler = handler
+        return userData
     }
 
     /// Allocates a slot and returns the `user_data` for its submission.
@@ -79,6 +91,11 @@ struct OperationTable {
     mutating func complete(_ completion: Completion) {
         guard let index = live(completion.userData) else {
             assertionFailure("completion for an unknown operation \(completion.userData)")
+            return
+        }
+        if let handler = slots[index].handler {
+            if !completion.hasMore { retire(index) }
+            handler(completion)
             return
         }
         guard let continuation = slots[index].continuation else {
