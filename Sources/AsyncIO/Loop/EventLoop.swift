@@ -240,6 +240,15 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         wakeupArmed = false
     }
 
+    /// Cancels the operations still in flight and runs the loop until their
+    /// final completions arrived (at most 1 s). The caller holds the loop thread.
+    func cancelDetachedOperations() {
+        guard core.pointee.operations.count > 0 else { return }
+        for userData in core.pointee.operations.liveUserData { cancelOperation(userData) }
+        let deadline = MonotonicClock.now() + 1_000_000_000
+        drive(until: { core.pointee.operations.count == 0 || MonotonicClock.now() > deadline })
+    }
+
     /// Cancels every in-flight operation, waits (up to 5 s) for their final
     /// completions, and releases the ring. The caller holds the loop thread.
     func closeBackend() {

@@ -26,6 +26,9 @@ public func run<T: Sendable>(_ main: @escaping @Loop () async throws -> T) throw
         if !loop.drive(until: { loop.core.pointee.tasks.isEmpty }) {
             loop.drive(until: { loop.core.pointee.tasks.isEmpty })
         }
+        // Operations nobody awaits (a server's accept, a stream's last send or
+        // close) are cancelled and reaped, so nothing of this run is left in the kernel.
+        loop.cancelDetachedOperations()
         guard completed else { throw LoopError.stoppedBeforeCompletion }
         return try Loop.assumeIsolated { try handle.takeOutcome() }
     }

@@ -1,0 +1,196 @@
+import URing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A listening socket and the tasks serving its connections (MicroPython's
+/// `Server`, returned by ``startServer(host:port:backlog:handler:)``).
+///
+/// Connections are accepted with one multishot accept in the kernel; each runs
+/// `handler` in its own task, and its stream is closed when the handler
+/// returns. When the process runs out of file descriptors (`EMFILE`, `ENFILE`)
+/// the server pauses accepting (1 s, doubling to 5 s) instead of spinning, and
+/// resumes by itself.
+@Loop
+public final class Server {
+    private let listener: Int32
+    private let handler: @Loop (SocketStream) async throws -> Void
+    private var acceptOperation: UInt64?
+    private var resumeTimer: TimerID?
+    private var backoff: Duration = .seconds(1)
+    private var isClosing = false
+    private let closed = Future<Void>()
+    private var connections = 0
+    private let unixPath: String?
+
+    /// Where the server listens (the real port when 0 was asked for).
+    public let localAddress: SocketAddress
+
+    /// Connections accepted so far.
+    public private(set) var acceptedCount = 0
+
+    /// Times accepting paused because file descriptors ran out.
+    public private(set) var acceptPauses = 0
+
+    /// Connections whose handler is still running.
+    public var activeConnections: Int { connections }
+
+    init(listener: Int32, unixPath: String?, handler: @escaping @Loop (SocketStream) async throws -> Void) {
+        self.listener = listener
+        self.unixPath = unixPath
+        self.handler = handler
+        localAddress = Socket.localAddress(listener)!
+        armAccept()
+    }
+
+    private func armAccept() {
+        guard !isClosing else { return }
+        acceptOperation = EventLoop.shared.submitDetached(.acceptMultishot(fd: listener)) { [self] completion in
+            Loop.assumeIsolated { accepted(completion) }
+        }
+    }
+
+    private func accepted(_ completion: Completion) {
+        if completion.result >= 0 {
+            backoff = .seconds(1)
+            acceptedCount += 1
+            serve(SocketStream(fileDescriptor: completion.result))
+        }
+        guard !completion.hasMore else { return }
+        acceptOperation = nil
+        if isClosing || completion.result == -ECANCELED {
+            finishClose()
+            return
+        }
+        switch -completion.result {
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+            // Out of descriptors or memory: pause, then accept again.
+            acceptPauses += 1
+            let deadline = MonotonicClock.now() &+ backoff.nanosecondsClamped
+            backoff = min(backoff * 2, .seconds(5))
+            resumeTimer = EventLoop.shared.call(at: deadline) { [self] in
+                Loop.assumeIsolated {
+                    resumeTimer = nil
+                    armAccept()
+                }
+            }
+        default:
+            // A connection that failed before it was accepted (ECONNABORTED), or
+            // the multishot ended for another reason: keep listening.
+            armAccept()
+        }
+    }
+
+    private func serve(_ stream: SocketStream) {
+        connections += 1
+        let handler = self.handler
+        createTask(name: "connection-\(acceptedCount)") { [self] in
+            defer {
+                stream.close()
+                connections -= 1
+            }
+            try await handler(stream)
+        }
+    }
+
+    /// Stops accepting and closes the listening socket; connections already
+    /// accepted keep running. Idempotent.
+    public func close() {
+        guard !isClosing else { return }
+        isClosing = true
+        if let resumeTimer { EventLoop.shared.cancelTimer(resumeTimer) }
+        if let acceptOperation {
+            EventLoop.shared.cancelOperation(acceptOperation)
+        } else {
+            finishClose()
+        }
+    }
+
+    private func finishClose() {
+        guard !closed.isResolved else { return }
+        Glibc.close(listener)
+        if let unixPath { unlink(unixPath) }
+        closed.resolve(())
+    }
+
+    /// Waits until the server is closed (MicroPython's `wait_closed`).
+    public func waitClosed() async throws {
+        try await closed.value
+    }
+
+    /// Serves until the calling task is cancelled, then closes the server
+    /// (CPython's `serve_forever`).
+    ///
+    /// - Throws: `CancellationError` when cancelled (after closing).
+    public func serveForever() async throws {
+        do {
+            try await closed.value
+        } catch {
+            close()
+            throw error
+        }
+    }
+}
+
+/// Listens on `host`:`port` and runs `handler` in a new task for each connection
+/// (MicroPython's `start_server`). Port 0 picks a free port (see ``Server/localAddress``).
+///
+/// - Parameters:
+///   - backlog: the kernel's queue of connections not yet accepted.
+///   - handler: serves one connection; its stream is closed when it returns.
+/// - Throws: ``StreamError/resolutionFailed(host:reason:)``; ``StreamError/system(call:errno:)``
+///   if the socket cannot be bound (`EADDRINUSE`, `EACCES`) or listen fails.
+@Loop
+public func startServer(
+    host: String, port: Int, backlog: Int = 511,
+    handler: @escaping @Loop (SocketStream) async throws -> Void
+) async throws -> Server {
+    let address = try await Resolver.resolve(host: host, port: port)[0]
+    let fd = try Socket.make(family: address.family, type: SOCK_STREAM)
+    Socket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+    Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+    return try listen(fd, on: address, backlog: backlog, unixPath: nil, handler: handler)
+}
+
+/// Listens on a Unix-domain stream socket at `path` (removed when the server closes).
+///
+/// - Throws: ``StreamError/invalidAddress(_:)``; ``StreamError/system(call:errno:)``.
+@Loop
+public func startUnixServer(
+    path: String, backlog: Int = 511,
+    handler: @escaping @Loop (SocketStream) async throws -> Void
+) throws -> Server {
+    let address = try SocketAddress(unixPath: path)
+    let fd = try Socket.make(family: AF_UNIX, type: SOCK_STREAM)
+    return try listen(fd, on: address, backlog: backlog, unixPath: path, handler: handler)
+}
+
+/// Runs `body` with a server listening on `host`:`port`, and closes the server
+/// when `body` ends, however it ends (CPython's `async with server:`).
+///
+/// - Throws: as ``startServer(host:port:backlog:handler:)``; what `body` throws.
+@Loop
+public func withServer<T: Sendable>(
+    host: String, port: Int, backlog: Int = 511,
+    handler: @escaping @Loop (SocketStream) async throws -> Void,
+    _ body: (Server) async throws -> T
+) async throws -> T {
+    let server = try await startServer(host: host, port: port, backlog: backlog, handler: handler)
+    defer { server.close() }
+    return try await body(server)
+}
+
+@Loop
+private func listen(
+    _ fd: Int32, on address: SocketAddress, backlog: Int, unixPath: String?,
+    handler: @escaping @Loop (SocketStream) async throws -> Void
+) throws(StreamError) -> Server {
+    do throws(StreamError) {
+        try Socket.bind(fd, address)
+        guard Glibc.listen(fd, Int32(clamping: backlog)) == 0 else { throw StreamError.system(call: "listen", errno: errno) }
+    } catch {
+        Glibc.close(fd)
+        throw error
+    }
+    return Server(listener: fd, unixPath: unixPath, handler: handler)
+}
