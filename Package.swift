@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "AsyncIO", targets: ["AsyncIO"]),
         .library(name: "URing", targets: ["URing"]),
         .executable(name: "asyncio-demo", targets: ["asyncio-demo"]),
+        .executable(name: "echo-server", targets: ["echo-server"]),
+        .executable(name: "http-server", targets: ["http-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -59,6 +61,10 @@ let package = Package(
             dependencies: ["AsyncIO"],
             swiftSettings: strictSwift
         ),
+        // The example servers (tests and the peer comparison use them).
+        .target(name: "ServerSupport", dependencies: ["AsyncIO"], swiftSettings: strictSwift),
+        .executableTarget(name: "echo-server", dependencies: ["AsyncIO", "ServerSupport"], swiftSettings: strictSwift),
+        .executableTarget(name: "http-server", dependencies: ["AsyncIO", "ServerSupport"], swiftSettings: strictSwift),
         // Runnable examples of the tutorial in docs/ (CI builds them).
         .executableTarget(
             name: "example-cooperative-scheduling", dependencies: ["AsyncIO"],
