@@ -61,6 +61,21 @@ let package = Package(
             dependencies: ["AsyncIO"],
             swiftSettings: strictSwift
         ),
+        .executableTarget(
+            name: "example-coordination", dependencies: ["AsyncIO"],
+            path: "Examples/coordination", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "example-primitives", dependencies: ["AsyncIO"],
+            path: "Examples/primitives", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "example-custom-async-objects", dependencies: ["AsyncIO"],
+            path: "Examples/custom-async-objects", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "example-pitfalls", dependencies: ["AsyncIO"],
+            path: "Examples/pitfalls", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "example-networking", dependencies: ["AsyncIO"],
+            path: "Examples/networking", swiftSettings: strictSwift),
         // The example servers (tests and the peer comparison use them).
         .target(name: "ServerSupport", dependencies: ["AsyncIO"], swiftSettings: strictSwift),
         .executableTarget(name: "echo-server", dependencies: ["AsyncIO", "ServerSupport"], swiftSettings: strictSwift),
