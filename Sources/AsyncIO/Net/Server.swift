@@ -1,4 +1,5 @@
 import URing
+import CURing
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -108,24 +108,8 @@ public final class Condition {
     /// Acquires the lock even if the task is cancelled; returns the
     /// cancellation error, if any, for the caller to rethrow afterwards.
     private func reacquireLock() async -> (any Error)? {
-        do {
-            try await lock.acquire()
-            return nil
-        } catch {
-            // A cancelled task cannot wait on the lock (cancellation is sticky in
-            // Swift), so an uncancelled helper task waits for it in its place;
-            // the lock is then held on this task's behalf.
-            let lock = self.lock
-            let helper = Task { @Loop in
-                while true {
-                    do {
-                        try await lock.acquire()
-                        return
-                    } catch {}  // not reached: nobody cancels the helper
-                }
-            }
-            await helper.value
-            return error
-        }
+        await lock.acquireIgnoringCancellation()
+        return Task.isCancelled ? CancellationError() : nil
     }
+
 }

@@ -27,6 +27,13 @@ public final class Lock {
             giveBack: { [self] in try? release() })
     }
 
+    /// Acquires the lock even if the task is cancelled (a condition's waiter
+    /// must hold the lock again before it throws).
+    func acquireIgnoringCancellation() async {
+        if machine.acquire() == .acquired { return }
+        await Waiter<Void>().parkIgnoringCancellation(enqueue: { machine.enqueue($0) })
+    }
+
     /// Releases the lock, handing it to the first waiter if there is one.
     ///
     /// Any task may release (as in MicroPython, there is no owner check).

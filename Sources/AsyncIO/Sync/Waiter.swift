@@ -64,6 +64,17 @@ final class Waiter<Grant: Sendable>: Hashable {
         return grant
     }
 
+    /// Parks the calling task until ``resume(with:)``, ignoring cancellation
+    /// (for steps that must complete, such as re-taking a condition's lock).
+    func parkIgnoringCancellation(enqueue: (Waiter) -> Void) async -> Grant {
+        let grant = try? await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Grant, any Error>) in
+            self.continuation = continuation
+            isParked = true
+            enqueue(self)
+        }
+        return grant!
+    }
+
     private func cancel(_ dequeue: @Loop (Waiter) -> Void) {
         if isParked {
             dequeue(self)
