@@ -2,7 +2,7 @@ public import AsyncIO
 import Synchronization
 public import Testing
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// Runs `body` as a task on the default loop (through `AsyncIO.run`) with a
@@ -110,4 +110,71 @@ public func startThread(_ body: @escaping @Sendable () -> Void) -> @Sendable () 
     precondition(rc == 0)
     let joined = thread
     return { pthread_join(joined, nil) }
+}
+
+/// A child process started with `posix_spawnp`, its standard output on a pipe.
+public final class ChildProcess: Sendable {
+    /// The child's pid.
+    public let pid: pid_t
+    /// The read end of the child's standard output (non-blocking is not needed: read it with `RawIO`).
+    public let stdoutFD: Int32
+
+    /// Starts `arguments[0]` (looked up in `PATH`) with the rest as its arguments.
+    public init(_ arguments: [String]) {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        var pid = pid_t()
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let rc = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ)
+        for p in argv { free(p) }
+        posix_spawn_file_actions_destroy(&actions)
+        close(fds[1])
+        precondition(rc == 0, "posix_spawnp \(arguments[0]) failed: \(rc)")
+        self.pid = pid
+        stdoutFD = fds[0]
+    }
+
+    /// Waits for the child to exit and returns its exit status (or 128+signal).
+    public func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        close(stdoutFD)
+        if status & 0x7f == 0 { return (status >> 8) & 0xff }
+        return 128 + (status & 0x7f)
+    }
+}
+
+/// The calling process's resident set size, in bytes (from /proc/self/statm).
+public func residentBytes() -> Int {
+    let fd = open("/proc/self/statm", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var text = [UInt8](repeating: 0, count: 256)
+    let n = read(fd, &text, text.count)
+    let fields = String(decoding: text.prefix(max(0, n)), as: UTF8.self).split(separator: " ")
+    guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// CPU seconds (user + system) this process has used.
+public func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+/// Sets the soft limit on open files, returning the previous soft limit.
+@discardableResult
+public func setOpenFileLimit(_ soft: rlim_t) -> rlim_t {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    let previous = limit.rlim_cur
+    limit.rlim_cur = min(soft, limit.rlim_max)
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    return previous
 }

@@ -165,7 +165,7 @@ struct StreamTests {
             try await withServer(host: "127.0.0.1", port: 0, handler: echo) { server in
                 let client = try await openConnection(host: "127.0.0.1", port: server.localAddress.port)
                 var received: [UInt8] = []
-                for round in 0..<200 {
+                for round in 0..<1000 {
                     // A read that is in flight in the kernel, then cancelled.
                     let reader = createTask { try await client.read() }
                     try await sleep(for: .microseconds(50))
@@ -173,12 +173,12 @@ struct StreamTests {
                     if case .success(let bytes)? = await reader.result(settledBy: ()) { received += bytes }
                     try client.write([UInt8(truncatingIfNeeded: round)])
                 }
-                while received.count < 200 {
+                while received.count < 1000 {
                     let more = try await client.read()
                     if more.isEmpty { break }
                     received += more
                 }
-                #expect(received == (0..<200).map { UInt8(truncatingIfNeeded: $0) })
+                #expect(received == (0..<1000).map { UInt8(truncatingIfNeeded: $0) })
                 client.close()
             }
         }

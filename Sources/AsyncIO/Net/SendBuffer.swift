@@ -1,18 +1,14 @@
 /// Bytes written to a stream and not yet sent, in two blocks: one the kernel
 /// is sending from (never touched until its send completes) and one that
 /// takes new writes. The blocks swap when the first drains, and are reused,
-/// so steady writing allocates nothing.
+/// so steady writing allocates nothing; a stream that has written nothing, or
+/// has been idle with nothing queued, holds no memory (idle connections are cheap).
 final class SendBuffer {
     private struct Block {
-        var base: UnsafeMutableRawPointer
-        var capacity: Int
+        var base: UnsafeMutableRawPointer?
+        var capacity = 0
         var start = 0
         var end = 0
-
-        init(capacity: Int) {
-            base = .allocate(byteCount: capacity, alignment: 16)
-            self.capacity = capacity
-        }
 
         var count: Int { end - start }
 
@@ -21,18 +17,30 @@ final class SendBuffer {
             if end + bytes.count > capacity {
                 // Grow (only the filling block ever grows: it is never in flight).
                 let needed = count + bytes.count
-                var newCapacity = capacity
+                var newCapacity = max(capacity, 2048)
                 while newCapacity < needed { newCapacity *= 2 }
                 let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
-                newBase.copyMemory(from: base + start, byteCount: count)
-                base.deallocate()
+                if let base {
+                    newBase.copyMemory(from: base + start, byteCount: count)
+                    base.deallocate()
+                }
                 base = newBase
                 capacity = newCapacity
                 end = count
                 start = 0
             }
-            (base + end).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            (base! + end).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             end += bytes.count
+        }
+
+        /// Frees the memory of an empty block.
+        mutating func release() {
+            precondition(count == 0)
+            base?.deallocate()
+            base = nil
+            capacity = 0
+            start = 0
+            end = 0
         }
     }
 
@@ -41,15 +49,15 @@ final class SendBuffer {
     /// True while the kernel holds a send from the sending block.
     private(set) var inFlight = false
 
-    init(capacity: Int = 16 * 1024) {
-        sending = Block(capacity: capacity)
-        filling = Block(capacity: capacity)
+    init() {
+        sending = Block()
+        filling = Block()
     }
 
     deinit {
         precondition(!inFlight, "SendBuffer freed while the kernel may read it")
-        sending.base.deallocate()
-        filling.base.deallocate()
+        sending.base?.deallocate()
+        filling.base?.deallocate()
     }
 
     /// Bytes not yet sent, in flight or not.
@@ -65,11 +73,16 @@ final class SendBuffer {
     func nextSpan() -> UnsafeRawBufferPointer? {
         precondition(!inFlight)
         if sending.count == 0 {
-            if filling.count == 0 { return nil }
+            if filling.count == 0 {
+                // Idle: give the memory back; the next write allocates again.
+                sending.release()
+                filling.release()
+                return nil
+            }
             swap(&sending, &filling)
         }
         inFlight = true
-        return UnsafeRawBufferPointer(start: sending.base + sending.start, count: sending.count)
+        return UnsafeRawBufferPointer(start: sending.base! + sending.start, count: sending.count)
     }
 
     /// Records that the in-flight send wrote `sent` bytes (a short send leaves the rest first in line).

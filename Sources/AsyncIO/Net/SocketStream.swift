@@ -22,8 +22,11 @@ public final class SocketStream {
     private var inputStart = 0
     private var atEOF = false
     private var reading = false
-    private let receiveStorage: ReceiveBuffer
+    // Adaptive receive buffer: starts small so idle connections are cheap, and
+    // doubles (to 64 KiB) each time a receive fills it.
+    private var receiveStorage: ReceiveBuffer
     private var receiveBuffer: UnsafeMutableRawBufferPointer { receiveStorage.bytes }
+    private static let maximumReceiveSize = 64 * 1024
 
     // Writing.
     private let output = SendBuffer()
@@ -43,7 +46,7 @@ public final class SocketStream {
     public var lowWaterMark = 16 * 1024
 
     /// Takes ownership of a connected, non-blocking socket.
-    init(fileDescriptor: Int32, receiveBufferSize: Int = 64 * 1024) {
+    init(fileDescriptor: Int32, receiveBufferSize: Int = 2048) {
         self.fileDescriptor = fileDescriptor
         receiveStorage = ReceiveBuffer(size: receiveBufferSize)
     }
@@ -157,6 +160,9 @@ public final class SocketStream {
             inputStart = 0
         }
         input.append(contentsOf: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<Int(n)]))
+        if Int(n) == receiveBuffer.count && receiveBuffer.count < Self.maximumReceiveSize {
+            receiveStorage = ReceiveBuffer(size: receiveBuffer.count * 2)
+        }
     }
 
     private func find(_ separator: [UInt8], from offset: Int) -> Int? {
