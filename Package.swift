@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "AsyncIO", targets: ["AsyncIO"]),
         .library(name: "URing", targets: ["URing"]),
+        .library(name: "AsyncIOCamera", targets: ["AsyncIOCamera"]),
         .executable(name: "asyncio-demo", targets: ["asyncio-demo"]),
         .executable(name: "echo-server", targets: ["echo-server"]),
         .executable(name: "http-server", targets: ["http-server"]),
@@ -36,6 +37,8 @@ let package = Package(
         ),
         // Linux headers the Glibc module omits: eventfd, epoll (the fallback backend).
         .target(name: "CLinuxSys", path: "CSupport/CLinuxSys", cSettings: [.define("_GNU_SOURCE")]),
+        // <linux/videodev2.h> constants and structs Swift cannot import.
+        .target(name: "CV4L2", path: "CSupport/CV4L2", cSettings: [.define("_GNU_SOURCE")]),
         // Layer 1: the synchronous ring (no concurrency).
         .target(
             name: "URing",
@@ -54,6 +57,12 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
+            swiftSettings: strictSwift
+        ),
+        // Layer 3: zero-copy camera capture (V4L2) on the loop.
+        .target(
+            name: "AsyncIOCamera",
+            dependencies: ["AsyncIO", "CV4L2"],
             swiftSettings: strictSwift
         ),
         .executableTarget(
@@ -76,6 +85,9 @@ let package = Package(
         .executableTarget(
             name: "example-networking", dependencies: ["AsyncIO"],
             path: "Examples/networking", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "example-frame-capture", dependencies: ["AsyncIO", "AsyncIOCamera"],
+            path: "Examples/frame-capture", swiftSettings: strictSwift),
         // The example servers (tests and the peer comparison use them).
         .target(name: "ServerSupport", dependencies: ["AsyncIO"], swiftSettings: strictSwift),
         .executableTarget(name: "echo-server", dependencies: ["AsyncIO", "ServerSupport"], swiftSettings: strictSwift),
@@ -99,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "URingTests",
             dependencies: ["URing", "CURing", "CLinuxSys"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "AsyncIOCameraTests",
+            dependencies: ["AsyncIOCamera", "AsyncIO", "AsyncIOTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

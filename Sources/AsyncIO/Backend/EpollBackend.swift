@@ -103,7 +103,7 @@ final class EpollBackend: LoopBackend {
             wait(Operation(userData: userData, request: request), fd: fd, reading: true)
         case .write(let fd, _, _):
             wait(Operation(userData: userData, request: request), fd: fd, reading: false)
-        case .poll(let fd, let mask):
+        case .poll(let fd, let mask), .pollMultishot(let fd, let mask):
             let reading = mask & UInt32(POLLIN | POLLPRI) != 0
             wait(Operation(userData: userData, request: request), fd: fd, reading: reading)
         case .close(let fd):
@@ -192,6 +192,20 @@ final class EpollBackend: LoopBackend {
     /// Runs the waiting operations of one direction in order until one would block.
     private func progress(_ queue: inout [Operation], revents: UInt32) {
         while let op = queue.first {
+            if case .pollMultishot(_, let mask) = op.request {
+                // Stays armed: one completion per readiness report; an error or
+                // hang-up ends it (as io_uring's multishot poll does).
+                let occurred = Int32(revents) & (Int32(mask) | Int32(POLLERR | POLLHUP))
+                if occurred == 0 { return }
+                let final = occurred & Int32(POLLERR | POLLHUP) != 0
+                ready.append(Completion(userData: op.userData, result: occurred, flags: final ? 0 : IORING_CQE_F_MORE))
+                if final {
+                    queue.removeFirst()
+                    fdOfOperation.removeValue(forKey: op.userData)
+                    continue
+                }
+                return
+            }
             if case .acceptMultishot(let fd) = op.request {
                 // Stays first in the queue, posting one completion per connection,
                 // until accept fails with something other than EAGAIN.
@@ -246,7 +260,7 @@ final class EpollBackend: LoopBackend {
             return result(sendmsg(fd, message, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)))
         case .receiveMessage(let fd, let message):
             return result(recvmsg(fd, message, Int32(MSG_DONTWAIT)))
-        case .nop, .close, .acceptMultishot:
+        case .nop, .close, .acceptMultishot, .pollMultishot:
             return 0
         }
     }

@@ -16,6 +16,9 @@ enum IORequest {
     case write(fd: Int32, buffer: UnsafeRawPointer, count: UInt32)
     /// Waits for `events` on `fd`; the result is the revents mask.
     case poll(fd: Int32, events: UInt32)
+    /// Multishot poll: one completion per readiness event (`IORING_CQE_F_MORE`
+    /// on all but the last), until cancelled or the fd fails.
+    case pollMultishot(fd: Int32, events: UInt32)
     /// `recv(2)` of up to `count` bytes.
     case receive(fd: Int32, buffer: UnsafeMutableRawPointer, count: Int, flags: Int32)
     /// `send(2)` with `MSG_NOSIGNAL` of `count` bytes.

@@ -52,6 +52,8 @@ final class UringBackend: LoopBackend {
             sqe.write(fd: fd, from: buffer, count: count)
         case .poll(let fd, let events):
             sqe.poll(fd: fd, events: events)
+        case .pollMultishot(let fd, let events):
+            sqe.poll(fd: fd, events: events, multishot: true)
         case .receive(let fd, let buffer, let count, let flags):
             sqe.receive(fd: fd, into: buffer, count: count, flags: flags)
         case .send(let fd, let buffer, let count, let flags):

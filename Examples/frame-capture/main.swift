@@ -1,0 +1,2 @@
+import AsyncIO
+try AsyncIO.run { print("placeholder") }

@@ -1,0 +1,2 @@
+// The camera module (AsyncIOCamera) is being built; see the camera issue.
+import AsyncIO
