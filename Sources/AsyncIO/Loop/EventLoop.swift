@@ -10,8 +10,8 @@ struct LoopCore {
     var ready = JobQueue()
     var timers = TimerHeap()
     var operations = OperationTable()
-    /// Live tasks made by `createTask`, by the address of their Swift task.
-    var tasks: [UnsafeRawPointer: AnyTaskHandle] = [:]
+    /// Live tasks made by `createTask`.
+    var tasks = TaskRegistry()
     var stopRequested = false
     var backend: (any LoopBackend)?
     var backendKind: BackendKind?
@@ -175,7 +175,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     private func runTimed(_ job: UnownedJob, threshold: Int64) {
         // A task's job is the task itself; look it up now, as a task that
         // finishes inside this job unregisters before it returns.
-        let task = core.pointee.tasks[unsafeBitCast(job, to: UnsafeRawPointer.self)]
+        let task = core.pointee.tasks.handle(for: unsafeBitCast(job, to: UnsafeRawPointer.self))
         let start = MonotonicClock.now()
         run(job)
         let elapsed = MonotonicClock.now() - start

@@ -10,6 +10,10 @@ public class AnyTaskHandle: CustomStringConvertible {
     nonisolated(unsafe) private(set) var hasFinished = false
     /// True once someone asked for the outcome (`value`, `result`): failures are then theirs.
     var retrieved = false
+    // The loop's task registry links live handles through these (TaskRegistry).
+    nonisolated(unsafe) var registryKey: UnsafeRawPointer?
+    nonisolated(unsafe) var registryNext: AnyTaskHandle?
+    nonisolated(unsafe) unowned(unsafe) var registryPrevious: AnyTaskHandle?
     /// True once an unretrieved failure went to the exception handler.
     var reported = false
 
@@ -195,11 +199,11 @@ extension EventLoop {
     }
 
     func register<S, F>(_ handle: AnyTaskHandle, for task: Task<S, F>) {
-        core.pointee.tasks[key(of: task)] = handle
+        core.pointee.tasks.insert(handle, key: key(of: task))
     }
 
     func unregister<S, F>(_ handle: AnyTaskHandle, for task: Task<S, F>) {
-        core.pointee.tasks.removeValue(forKey: key(of: task))
+        core.pointee.tasks.remove(handle)
     }
 
     /// The handle of the task running now, if `createTask` made it.
@@ -207,6 +211,6 @@ extension EventLoop {
         // `UnsafeCurrentTask` is one reference to the same object a `Task` holds.
         let current = withUnsafeCurrentTask { unsafeBitCast($0, to: UnsafeRawPointer?.self) }
         guard let current else { return nil }
-        return core.pointee.tasks[current]
+        return core.pointee.tasks.handle(for: current)
     }
 }
