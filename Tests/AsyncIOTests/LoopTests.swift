@@ -132,12 +132,14 @@ struct LoopTests {
     @Test func aContinuationResumedOnAnotherThreadWakesAnIdleLoop() throws {
         try runLoopTest {
             let start = ContinuousClock.now
+            let joiner = Recorder<@Sendable () -> Void>()
             let value = await withUnsafeContinuation { (continuation: UnsafeContinuation<Int, Never>) in
-                _ = startThread {
+                joiner.append(startThread {
                     usleep(30_000)
                     continuation.resume(returning: 9)
-                }
+                })
             }
+            for join in joiner.values { join() }
             #expect(value == 9)
             #expect(elapsed(since: start) < .seconds(2))
         }
