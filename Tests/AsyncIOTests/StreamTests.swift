@@ -184,6 +184,41 @@ struct StreamTests {
         }
     }
 
+    @Test func writeEOFEndsTheSendingSideButStillReads() throws {
+        try runLoopTest {
+            try await withServer(host: "127.0.0.1", port: 0, handler: { stream in
+                // Read everything until the client's end of stream, then answer.
+                var total = 0
+                for try await chunk in stream.chunks { total += chunk.count }
+                try stream.write("got \(total)\n")
+                try await stream.drain()
+            }) { server in
+                let client = try await openConnection(host: "127.0.0.1", port: server.localAddress.port)
+                try client.write([UInt8](repeating: 9, count: 100_000))
+                client.writeEOF()
+                #expect(throws: StreamError.closed) { try client.write("late") }
+                let reply = try await client.readLine()
+                #expect(reply == Array("got 100000\n".utf8))
+                client.close()
+            }
+        }
+    }
+
+    @Test func linesIterateUntilEndOfStream() throws {
+        try runLoopTest {
+            try await withServer(host: "127.0.0.1", port: 0, handler: { stream in
+                try stream.write("one\ntwo\nthree")
+                stream.close()
+            }) { server in
+                let client = try await openConnection(host: "127.0.0.1", port: server.localAddress.port)
+                var lines: [String] = []
+                for try await line in client.lines { lines.append(String(decoding: line, as: UTF8.self)) }
+                #expect(lines == ["one\n", "two\n", "three"])
+                client.close()
+            }
+        }
+    }
+
     @Test func unixDomainStreamsWork() throws {
         let path = "/tmp/asyncio-test-\(getpid()).sock"
         try runLoopTest {
