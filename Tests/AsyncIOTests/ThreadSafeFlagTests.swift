@@ -120,3 +120,24 @@ struct ThreadSafeFlagTests {
         #expect(p99 <= .milliseconds(10), "p99 wake-up latency \(p99), max \(sorted.last!)")
     }
 }
+
+@Suite("ThreadSafeFlag cancellation", .serialized, .timeLimit(.minutes(1)))
+struct ThreadSafeFlagCancellationTests {
+    @Test func aWaiterCancelledAfterBeingWokenDoesNotLoseTheSet() throws {
+        try runLoopTest {
+            let flag = ThreadSafeFlag()
+            let waiter = createTask { try await flag.wait() }
+            try await sleepMs(1)
+            flag.set()
+            // Let the loop notice the set and wake the waiter, then cancel it before it runs.
+            let canceller = createTask { waiter.cancel() }
+            try await sleepMs(0)
+            try await canceller.value
+            _ = await waiter.result(settledBy: ())
+            // Either the waiter consumed the set, or the set is still there.
+            if waiter.isCancelled {
+                try await waitFor({ try await flag.wait() }, timeout: .milliseconds(200))
+            }
+        }
+    }
+}

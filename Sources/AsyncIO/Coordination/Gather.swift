@@ -18,8 +18,8 @@ public func gather<each T: Sendable>(_ tasks: repeat TaskHandle<each T>) async t
 /// Waits for every task and returns each outcome as a `Result`, failures
 /// included (MicroPython's `gather(..., return_exceptions=True)`).
 ///
-/// - Parameter returnExceptions: must be `true` (the spelling MicroPython users
-///   know); the form without it throws instead.
+/// - Parameter returnExceptions: MicroPython's spelling; this form always returns
+///   `Result`s whatever the value (write `true`). The form without it throws instead.
 /// - Throws: `CancellationError` only if the waiting task is cancelled (every
 ///   task still running is then cancelled).
 @Loop

@@ -17,8 +17,6 @@ public enum SynchronizationError: Error, Sendable, Equatable, CustomStringConver
     case barrierBroken
     /// `Condition.wait`/`notify` called without holding the condition's lock.
     case conditionLockNotHeld
-    /// A second task waited on a single-waiter `ThreadSafeFlag`.
-    case flagAlreadyAwaited
 
     public var description: String {
         switch self {
@@ -30,7 +28,6 @@ public enum SynchronizationError: Error, Sendable, Equatable, CustomStringConver
         case .taskDoneTooOften: return "taskDone() called more times than items were put"
         case .barrierBroken: return "the barrier is broken (reset or aborted)"
         case .conditionLockNotHeld: return "the condition's lock is not held"
-        case .flagAlreadyAwaited: return "another task already waits on this ThreadSafeFlag"
         }
     }
 }

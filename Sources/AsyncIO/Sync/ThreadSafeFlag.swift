@@ -51,7 +51,9 @@ public final class ThreadSafeFlag: Sendable {
             dequeue: { [self] waiter in
                 waiters.removeAll { $0 === waiter }
                 if waiters.isEmpty { loop.unwatch(self) }
-            })
+            },
+            // Woken, then cancelled before it ran: the set must not be lost.
+            giveBack: { [self] _ in set() })
     }
 
     /// Called by the loop after a wake-up: if the flag is set, clears it and
