@@ -2,7 +2,9 @@ public import CURing
 
 /// The io_uring features the kernel reported at setup (`IORING_FEAT_*`).
 public struct RingFeatures: OptionSet, Sendable, Hashable {
+    /// The `IORING_FEAT_*` bits.
     public let rawValue: UInt32
+    /// Wraps feature bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// Completions are never dropped when the CQ ring is full (`IORING_FEAT_NODROP`).

@@ -21,6 +21,7 @@ public struct AsCompleted<T: Sendable>: AsyncSequence {
 
     init(_ tasks: [TaskHandle<T>]) { self.tasks = tasks }
 
+    /// An iterator over the tasks, each yielded once it has finished.
     public nonisolated func makeAsyncIterator() -> Iterator {
         Iterator(pending: tasks)
     }
