@@ -62,7 +62,7 @@ let package = Package(
         // Layer 3: zero-copy camera capture (V4L2) on the loop.
         .target(
             name: "AsyncIOCamera",
-            dependencies: ["AsyncIO", "CV4L2"],
+            dependencies: ["AsyncIO", "CV4L2", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         .executableTarget(
