@@ -90,7 +90,16 @@ public final class Server {
                 stream.close()
                 connections -= 1
             }
-            try await handler(stream)
+            do {
+                try await handler(stream)
+            } catch let error as StreamError {
+                // A peer that resets or vanishes ends its connection; it is not
+                // an error of the server (nor worth a line in the log).
+                switch error {
+                case .connectionReset, .closed, .incompleteRead: return
+                default: throw error
+                }
+            }
         }
     }
 

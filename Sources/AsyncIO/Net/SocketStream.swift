@@ -224,18 +224,17 @@ public final class SocketStream {
     public var queuedByteCount: Int { output.count }
 
     /// Waits while more than ``highWaterMark`` bytes are queued, until at most
-    /// ``lowWaterMark`` remain. Always lets other tasks run once, as MicroPython's
-    /// `drain` does, so a write-and-drain loop cannot starve the loop.
+    /// ``lowWaterMark`` remain (CPython's `drain`). Below the high-water mark it
+    /// returns at once, without yielding: a loop that only writes and drains
+    /// hands the loop over every 64 KiB or so, when the queue fills (measured:
+    /// MicroPython's unconditional yield cost an echo server a third of its
+    /// user-space time; see docs/benchmarks.md).
     ///
     /// - Throws: ``StreamError/connectionReset(errno:)`` once the peer is gone;
     ///   ``StreamError/closed``; `CancellationError`.
     public func drain() async throws {
         if let sendError { throw sendError }
-        if output.count <= highWaterMark {
-            await Task.yield()
-            if let sendError { throw sendError }
-            return
-        }
+        guard output.count > highWaterMark else { return }
         while output.count > lowWaterMark {
             if let sendError { throw sendError }
             try await Waiter<Void>().park(
