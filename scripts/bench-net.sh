@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# Network peer comparison: swift-asyncio's echo and HTTP servers beside
+# SwiftNIO, Hummingbird, C (epoll, liburing) and CPython (asyncio, uvloop),
+# on loopback, in one run.
+#
+#   scripts/bench-net.sh                 # build everything, run, write docs/
+#   RUNS=1 scripts/bench-net.sh          # a quick look (no medians)
+#   DURATION=5 WARMUP=2 RUNS=3           # the defaults
+#   OUT=/tmp/r DOC=/tmp/b.md PNG=/tmp/b.png SIZES=64 CONNS=50 RUNS=1 DURATION=1 scripts/bench-net.sh
+#                                        # a smoke test that leaves docs/ alone
+#
+# Each server runs pinned to CPU $SERVER_CPU (0) and the load generator to
+# CPU $CLIENT_CPU (1), with taskset. Echo: Benchmarks/net/c/loadgen.c, closed
+# loop (send S bytes, wait for S back, repeat) on N connections, for the cells
+# S = 64 B and 4 KiB by N = 1, 50 and 500. Every cell runs once per server;
+# the cells in $REPEAT_CELLS run $RUNS times, in $RUNS rounds over all the
+# servers (so a noisy moment does not hit one server only), and the report
+# takes medians. HTTP: wrk -t1 -c50 against our http-server, NIOHTTP1 and
+# Hummingbird, $RUNS times each.
+#
+# Builds: ours with `swift build -c release --scratch-path .build-bench`
+# (never .build), the Swift peers in their own package Benchmarks/net/peers
+# (its own .build), the C programs with cc into Benchmarks/net/.build/c, and a
+# venv Benchmarks/net/.venv with uvloop and matplotlib. Raw results stay in
+# Benchmarks/net/.build/results; the report goes to docs/benchmarks.md
+# ("Network peer comparison", between its bench-net markers) and
+# docs/bench-net.png. Needs wrk and liburing-dev (installed if missing).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NET="$ROOT/Benchmarks/net"
+OUT="${OUT:-$NET/.build/results}"
+DOC="${DOC:-$ROOT/docs/benchmarks.md}"   # the report's section goes here
+PNG="${PNG:-$ROOT/docs/bench-net.png}"
+BIN="$NET/.build/c"
+VENV="$NET/.venv"
+SCRATCH="$ROOT/.build-bench"
+SWIFT="${SWIFT:-swift}"
+DURATION="${DURATION:-5}"
+WARMUP="${WARMUP:-2}"
+RUNS="${RUNS:-3}"
+SERVER_CPU="${SERVER_CPU:-0}"
+CLIENT_CPU="${CLIENT_CPU:-1}"
+HOST=127.0.0.1
+PORT_BASE="${PORT_BASE:-17100}"
+SIZES="${SIZES:-64 4096}"
+CONNS="${CONNS:-1 50 500}"
+REPEAT_CELLS="${REPEAT_CELLS:-64/50 4096/500}"
+OTHER_MAX="${OTHER_MAX:-15}"
+RETRIES="${RETRIES:-2}"
+# The command as run, with every setting that differs from its default.
+COMMAND_LINE="scripts/bench-net.sh${*:+ $*}"
+for setting in RUNS=3 DURATION=5 WARMUP=2 SIZES="64 4096" CONNS="1 50 500" REPEAT_CELLS="64/50 4096/500" \
+    OTHER_MAX=15 RETRIES=2 SERVER_CPU=0 CLIENT_CPU=1; do
+    name="${setting%%=*}"
+    [ "${!name}" = "${setting#*=}" ] || COMMAND_LINE="$name='${!name}' $COMMAND_LINE"
+done
+
+log() { echo "== $*" >&2; }
+
+# --- dependencies ---------------------------------------------------------
+need_apt=()
+command -v wrk > /dev/null || need_apt+=(wrk)
+[ -f /usr/include/liburing.h ] || need_apt+=(liburing-dev)
+command -v taskset > /dev/null || need_apt+=(util-linux)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    log "installing ${need_apt[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}" > /dev/null 2>&1 || {
+        apt-get update > /dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}" > /dev/null
+    }
+fi
+
+mkdir -p "$OUT" "$BIN"
+rm -f "$OUT"/*.jsonl "$OUT"/*.log "$OUT"/*.txt "$OUT"/meta.json
+
+# --- builds ---------------------------------------------------------------
+# The tree the servers are built from, recorded now (HEAD may move during the run).
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)"
+[ -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift 2> /dev/null)" ] &&
+    COMMIT="$COMMIT, with uncommitted changes in Sources/ or Package.swift at build time ($(date -u '+%H:%M UTC'))"
+log "building echo-server and http-server (release, $SCRATCH)"
+( cd "$ROOT" && "$SWIFT" build -c release --scratch-path "$SCRATCH" --product echo-server \
+    && "$SWIFT" build -c release --scratch-path "$SCRATCH" --product http-server ) > "$OUT/build-ours.log" 2>&1 || {
+    tail -40 "$OUT/build-ours.log" >&2
+    exit 1
+}
+OURS_BIN="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path --package-path "$ROOT")"
+
+log "building the Swift peers (Benchmarks/net/peers, release)"
+"$SWIFT" build -c release --package-path "$NET/peers" > "$OUT/build-peers.log" 2>&1 || {
+    tail -40 "$OUT/build-peers.log" >&2
+    exit 1
+}
+PEERS_BIN="$("$SWIFT" build -c release --package-path "$NET/peers" --show-bin-path)"
+
+log "building the C servers and the load generator"
+CC="${CC:-cc}"
+"$CC" -O2 -Wall -Wextra -o "$BIN/loadgen" "$NET/c/loadgen.c"
+"$CC" -O2 -Wall -Wextra -o "$BIN/echo_epoll" "$NET/c/echo_epoll.c"
+"$CC" -O2 -Wall -Wextra -o "$BIN/echo_uring" "$NET/c/echo_uring.c" -luring
+
+if ! "$VENV/bin/python" -c 'import uvloop, matplotlib' 2> /dev/null; then
+    log "creating $VENV (uvloop, matplotlib)"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q uvloop matplotlib
+fi
+PY="$VENV/bin/python"
+
+# --- servers --------------------------------------------------------------
+# name|label|environment (or -)|command. The label is what the report shows.
+ECHO_SERVERS=(
+    "ours-uring|swift-asyncio (io_uring)|ASYNCIO_BACKEND=uring|$OURS_BIN/echo-server"
+    "ours-epoll|swift-asyncio (epoll backend)|ASYNCIO_BACKEND=epoll|$OURS_BIN/echo-server"
+    "nio|SwiftNIO (ChannelHandler)|-|$PEERS_BIN/nio-echo"
+    "nio-async|SwiftNIO (NIOAsyncChannel)|-|$PEERS_BIN/nio-async-echo"
+    "c-epoll|C epoll|-|$BIN/echo_epoll"
+    "c-uring|C liburing|-|$BIN/echo_uring"
+    "py-asyncio|CPython asyncio streams|-|$PY $NET/py/echo_server.py"
+    "py-uvloop|uvloop streams|-|$PY $NET/py/echo_server.py --uvloop"
+)
+HTTP_SERVERS=(
+    "ours-uring|swift-asyncio http-server (io_uring)|ASYNCIO_BACKEND=uring|$OURS_BIN/http-server"
+    "nio-http|SwiftNIO NIOHTTP1|-|$PEERS_BIN/nio-http"
+    "hummingbird|Hummingbird 2|-|$PEERS_BIN/hb-http"
+)
+
+SERVER_PID=""
+cleanup() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2> /dev/null; then
+        kill -TERM "$SERVER_PID" 2> /dev/null || true
+        sleep 1
+        kill -KILL "$SERVER_PID" 2> /dev/null || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_server LOGNAME ENV PORT COMMAND...: starts it pinned, waits for "listening on".
+start_server() {
+    local name="$1" envs="$2" port="$3"
+    shift 3
+    local logf="$OUT/server-$name.log"
+    : > "$logf"
+    local -a envargs=()
+    [ "$envs" != "-" ] && envargs=($envs)
+    # `env` and `taskset` exec the server, so $! is the server's own pid.
+    env "${envargs[@]}" taskset -c "$SERVER_CPU" "$@" --host "$HOST" --port "$port" >> "$logf" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 200); do
+        if grep -q "listening on" "$logf" 2> /dev/null; then
+            return 0
+        fi
+        kill -0 "$SERVER_PID" 2> /dev/null || break
+        sleep 0.1
+    done
+    echo "server $name did not start; its log:" >&2
+    cat "$logf" >&2
+    stop_server
+    return 1
+}
+
+# The readiness backend a server really uses, read off its file descriptors.
+backend_of() {
+    local links
+    links="$(ls -l "/proc/$1/fd" 2> /dev/null || true)"
+    case "$links" in
+        *io_uring*) echo io_uring ;;
+        *eventpoll*) echo epoll ;;
+        *) echo unknown ;;
+    esac
+}
+
+stop_server() {
+    [ -n "$SERVER_PID" ] || return 0
+    kill -TERM "$SERVER_PID" 2> /dev/null || true
+    for _ in $(seq 1 50); do
+        kill -0 "$SERVER_PID" 2> /dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$SERVER_PID" 2> /dev/null || true
+    wait "$SERVER_PID" 2> /dev/null || true
+    SERVER_PID=""
+}
+
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+# busy and total jiffies of CPU $1 (/proc/stat; busy: user nice system irq softirq)
+cpu_jiffies() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+
+json_field() { sed -n "s/.*\"$2\":\(-\{0,1\}[0-9.]*\).*/\1/p" <<< "$1"; }
+
+# disturbed A B: true if either percentage is over $OTHER_MAX.
+disturbed() { awk -v a="$1" -v b="$2" -v m="$OTHER_MAX" 'BEGIN { exit !(a > m || b > m) }'; }
+
+# --- the run --------------------------------------------------------------
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "load average before the run: $LOAD_BEFORE"
+START_EPOCH="$(date +%s)"
+RUN_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+
+is_repeat() { case " $REPEAT_CELLS " in *" $1/$2 "*) return 0 ;; esac; return 1; }
+
+for round in $(seq 1 "$RUNS"); do
+    index=0
+    for entry in "${ECHO_SERVERS[@]}"; do
+        IFS='|' read -r name label envs cmd <<< "$entry"
+        index=$((index + 1))
+        port=$((PORT_BASE + index))
+        cells=()
+        for size in $SIZES; do
+            for conns in $CONNS; do
+                if [ "$round" = 1 ] || is_repeat "$size" "$conns"; then cells+=("$size/$conns"); fi
+            done
+        done
+        [ "${#cells[@]}" -gt 0 ] || continue
+        log "round $round/$RUNS: echo $label (${cells[*]})"
+        # shellcheck disable=SC2086
+        if ! start_server "echo-$name-$round" "$envs" "$port" $cmd; then
+            echo "{\"server\":\"$name\",\"label\":\"$label\",\"round\":$round,\"failed\":\"did not start\"}" >> "$OUT/echo.jsonl"
+            continue
+        fi
+        backend="$(backend_of "$SERVER_PID")"
+        for cell in "${cells[@]}"; do
+            size="${cell%/*}"
+            conns="${cell#*/}"
+            # A cell that other work disturbed (more than $OTHER_MAX% of either
+            # CPU busy with something else) runs again, up to $RETRIES times.
+            tries=0
+            while :; do
+                if result="$(taskset -c "$CLIENT_CPU" "$BIN/loadgen" --host "$HOST" --port "$port" \
+                    --conns "$conns" --size "$size" --duration "$DURATION" --warmup "$WARMUP" \
+                    --pid "$SERVER_PID" --label "$name" --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" \
+                    2>> "$OUT/loadgen.log")"; then
+                    other="$(json_field "$result" server_cpu_other_pct) $(json_field "$result" client_cpu_other_pct)"
+                    if [ "$tries" -lt "$RETRIES" ] && disturbed $other; then
+                        tries=$((tries + 1))
+                        echo "  $name $cell: other work on the CPUs ($other %), again" >&2
+                        sleep 2
+                        continue
+                    fi
+                    echo "{\"server\":\"$name\",\"label\":\"$label\",\"backend\":\"$backend\",\"round\":$round,\"retries\":$tries,\"result\":$result}" >> "$OUT/echo.jsonl"
+                else
+                    echo "  $name $cell failed (see $OUT/loadgen.log)" >&2
+                    echo "{\"server\":\"$name\",\"label\":\"$label\",\"round\":$round,\"size\":$size,\"conns\":$conns,\"failed\":\"loadgen failed\"}" >> "$OUT/echo.jsonl"
+                fi
+                break
+            done
+            if ! kill -0 "$SERVER_PID" 2> /dev/null; then
+                echo "  $name died" >&2
+                break
+            fi
+            sleep 0.5
+        done
+        stop_server
+    done
+
+    index=0
+    for entry in "${HTTP_SERVERS[@]}"; do
+        IFS='|' read -r name label envs cmd <<< "$entry"
+        index=$((index + 1))
+        port=$((PORT_BASE + 50 + index))
+        log "round $round/$RUNS: http $label"
+        # shellcheck disable=SC2086
+        if ! start_server "http-$name-$round" "$envs" "$port" $cmd; then
+            echo "{\"server\":\"$name\",\"label\":\"$label\",\"round\":$round,\"failed\":\"did not start\"}" >> "$OUT/http.jsonl"
+            continue
+        fi
+        backend="$(backend_of "$SERVER_PID")"
+        url="http://$HOST:$port/"
+        taskset -c "$CLIENT_CPU" wrk -t1 -c50 -d"${WARMUP}s" "$url" > /dev/null 2>&1 || true
+        raw="$OUT/wrk-$name-$round.txt"
+        tries=0
+        while :; do
+            t0="$(cpu_ticks "$SERVER_PID")"
+            read -r sb0 st0 <<< "$(cpu_jiffies "$SERVER_CPU")"
+            read -r cb0 ct0 <<< "$(cpu_jiffies "$CLIENT_CPU")"
+            taskset -c "$CLIENT_CPU" wrk -t1 -c50 -d"${DURATION}s" --latency "$url" > "$raw" 2>&1 || true
+            t1="$(cpu_ticks "$SERVER_PID")"
+            read -r sb1 st1 <<< "$(cpu_jiffies "$SERVER_CPU")"
+            read -r cb1 ct1 <<< "$(cpu_jiffies "$CLIENT_CPU")"
+            # Other work on the server's CPU: its busy share minus the server's own.
+            # (wrk's own share is not separated; its CPU's total busy share is kept.)
+            s_other="$(awk -v b=$((sb1 - sb0)) -v t=$((st1 - st0)) -v s=$((t1 - t0)) 'BEGIN { o = t ? 100 * (b - s) / t : 0; printf "%.1f", o < 0 ? 0 : o }')"
+            c_busy="$(awk -v b=$((cb1 - cb0)) -v t=$((ct1 - ct0)) 'BEGIN { printf "%.1f", t ? 100 * b / t : 0 }')"
+            if [ "$tries" -lt "$RETRIES" ] && disturbed "$s_other" 0; then
+                tries=$((tries + 1))
+                echo "  http $name: other work on the server's CPU ($s_other %), again" >&2
+                sleep 2
+                continue
+            fi
+            break
+        done
+        echo "{\"server\":\"$name\",\"label\":\"$label\",\"backend\":\"$backend\",\"round\":$round,\"wrk\":\"$(basename "$raw")\",\"cpu_ticks\":$((t1 - t0)),\"server_cpu_other_pct\":$s_other,\"client_cpu_busy_pct\":$c_busy,\"retries\":$tries}" >> "$OUT/http.jsonl"
+        stop_server
+    done
+done
+
+# --- the report -----------------------------------------------------------
+END_EPOCH="$(date +%s)"
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+peer_version() { # the version Package.resolved pins for a peer package
+    "$PY" -c 'import json,sys
+pins = json.load(open(sys.argv[1])).get("pins", [])
+print(next((p["state"].get("version", "?") for p in pins if p["identity"] == sys.argv[2]), "?"))' \
+        "$NET/peers/Package.resolved" "$1" 2> /dev/null || echo "?"
+}
+"$PY" - "$OUT/meta.json" <<PY
+import json, sys
+json.dump({
+    "date": "$RUN_DATE",
+    "command": "$COMMAND_LINE",
+    "commit": "$COMMIT",
+    "kernel": "$(uname -r)",
+    "cpu": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')",
+    "cores": "$(nproc)",
+    "memory": "$(free -g | awk '/Mem:/ {print $2}') GiB",
+    "swift": "$("$SWIFT" --version 2>&1 | head -1 | sed 's/"//g')",
+    "nio": "$(peer_version swift-nio)",
+    "hummingbird": "$(peer_version hummingbird)",
+    "python": "$("$PY" -c 'import platform; print(platform.python_version())')",
+    "uvloop": "$("$PY" -c 'import uvloop; print(uvloop.__version__)')",
+    "wrk": "$(wrk --version 2>&1 | head -1 | awk '{print $2}')",
+    "liburing": "$(dpkg-query -W -f='${Version}' liburing-dev 2> /dev/null || echo '?')",
+    "load_before": "$LOAD_BEFORE",
+    "load_after": "$LOAD_AFTER",
+    "minutes": round(($END_EPOCH - $START_EPOCH) / 60, 1),
+    "duration_s": $DURATION, "warmup_s": $WARMUP, "runs": $RUNS,
+    "repeat_cells": "$REPEAT_CELLS", "other_max": $OTHER_MAX, "retries": $RETRIES,
+    "server_cpu": "$SERVER_CPU", "client_cpu": "$CLIENT_CPU",
+    "clk_tck": $(getconf CLK_TCK),
+}, open(sys.argv[1], "w"), indent=1)
+PY
+"$PY" "$NET/report.py" "$OUT" "$DOC" "$PNG"
+log "done: $DOC (Network peer comparison), $PNG; raw results in $OUT"
