@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-tsan build bench clean
+.PHONY: deps demo test test-camera-vm test-tsan build bench bench-primitives bench-net clean
 
 deps:
 	@scripts/install-deps.sh
@@ -25,8 +25,17 @@ build: deps .build/deny-io-uring
 # Tests share the one default loop, so they run one at a time; each test
 # bounds its own time (see Tests/AsyncIOTestSupport). The suite runs once per
 # backend: io_uring, forced epoll, and io_uring denied with EPERM and ENOSYS.
+# Then the camera suites run against Linux's virtual camera driver (vivid) in a
+# QEMU VM, with io_uring and with epoll. Where QEMU cannot run, that last step
+# says so and skips; with CI=true it fails instead.
 test: build
 	scripts/test-all-backends.sh
+	scripts/test-camera-vm.sh
+
+# Only the camera suites in the vivid VM (about 35 s; the first run also sets
+# the VM up: about 90 MB of Debian packages, cached).
+test-camera-vm: build
+	scripts/test-camera-vm.sh
 
 # The cross-thread paths under ThreadSanitizer (own build folder: a full rebuild).
 test-tsan: deps
@@ -37,6 +46,15 @@ test-tsan: deps
 # Runtime micro-benchmarks beside Swift's default executor (see docs/benchmarks.md).
 bench: deps
 	scripts/bench-core.sh
+
+# Event, Lock and Queue beside actor twins, AsyncChannel, CPython asyncio and uvloop.
+bench-primitives: deps
+	scripts/bench-primitives.sh
+
+# Network peer comparison: echo and HTTP servers beside SwiftNIO, Hummingbird,
+# C (epoll, liburing) and CPython (asyncio, uvloop); about 15 minutes.
+bench-net: deps
+	scripts/bench-net.sh
 
 clean:
 	rm -rf .build

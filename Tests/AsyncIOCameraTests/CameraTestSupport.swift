@@ -64,5 +64,5 @@ enum Vivid {
     static let available: Bool = nodes.contains { $0.device == "/dev/video0" }
     /// Why device tests are skipped.
     static let skipReason: Comment =
-        "no V4L2 device (vivid) here; run the camera tests in the vivid VM (scripts/, run-in-vivid-vm.sh --hostroot --vivid 'n_devs=2 multiplanar=1,2')"
+        "no V4L2 device (vivid) here; scripts/test-camera-vm.sh runs these tests in a VM with vivid loaded (n_devs=2 multiplanar=1,2)"
 }

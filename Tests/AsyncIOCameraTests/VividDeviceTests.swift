@@ -7,9 +7,9 @@ import Glibc
 #endif
 
 /// Tests against Linux's virtual camera driver, vivid. They run where
-/// `/dev/video0` is vivid (the vivid VM, loaded with
-/// `n_devs=2 multiplanar=1,2`: a single-planar and a multi-planar instance)
-/// and are skipped elsewhere.
+/// `/dev/video0` is vivid (the VM of `scripts/test-camera-vm.sh`, with vivid
+/// loaded as `n_devs=2 multiplanar=1,2`: a single-planar and a multi-planar
+/// instance) and are skipped elsewhere.
 ///
 /// vivid on Linux 6.1 stamps frames up to one period in the future, so ages
 /// are checked on both sides; the VM runs under TCG, so time bounds are loose
