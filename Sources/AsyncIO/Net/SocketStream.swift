@@ -46,7 +46,7 @@ public final class SocketStream {
     public var lowWaterMark = 16 * 1024
 
     /// Takes ownership of a connected, non-blocking socket.
-    init(fileDescriptor: Int32, receiveBufferSize: Int = 2048) {
+    init(fileDescriptor: Int32, receiveBufferSize: Int = 1024) {
         self.fileDescriptor = fileDescriptor
         receiveStorage = ReceiveBuffer(size: receiveBufferSize)
     }
