@@ -83,9 +83,10 @@ for backend in "${backends[@]}"; do
     echo "=== camera tests in the vivid VM: ASYNCIO_BACKEND=$backend"
     log=$logs/$backend.log xml=$logs/$backend.xml
     rm -f "$xml"
-    # The bundle is read through the VM's read-only view of /; the log folder
-    # is the writable work directory, where the xUnit file lands.
-    scripts/vivid-vm.sh --vivid "$VIVID_OPTIONS" --workdir "$logs" --timeout 600 -- \
+    # The checkout is the VM's writable work directory (the guest's /tmp is its
+    # own, so a checkout under /tmp must be shared explicitly); the bundle and
+    # the log folder, where the xUnit file lands, are inside it.
+    scripts/vivid-vm.sh --vivid "$VIVID_OPTIONS" --workdir "$(pwd -P)" --timeout 600 -- \
         env ASYNCIO_BACKEND="$backend" ASYNCIO_EXPECT_BACKEND="$backend" \
         "$bundle" --testing-library swift-testing --no-parallel \
         --filter AsyncIOCameraTests --filter 'BackendTests/theLoopReportsItsBackendAndWhy' \
