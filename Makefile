@@ -10,9 +10,11 @@ SWIFT ?= swift
 deps:
 	@scripts/install-deps.sh
 
+# The camera-to-browser demo: http://127.0.0.1:8080 (Ctrl-C stops it).
+# Pass flags with DEMO_ARGS, e.g. make demo DEMO_ARGS="--port 9000 --fps 15".
 demo: deps
 	$(SWIFT) build -c release --product asyncio-demo
-	.build/release/asyncio-demo
+	.build/release/asyncio-demo $(DEMO_ARGS)
 
 build: deps .build/deny-io-uring
 	$(SWIFT) build --build-tests

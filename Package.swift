@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "CLinuxSys", path: "CSupport/CLinuxSys", cSettings: [.define("_GNU_SOURCE")]),
         // <linux/videodev2.h> constants and structs Swift cannot import.
         .target(name: "CV4L2", path: "CSupport/CV4L2", cSettings: [.define("_GNU_SOURCE")]),
+        // libjpeg-turbo's TurboJPEG API (Debian libturbojpeg0-dev), for the demo's JPEG encoding.
+        .target(name: "CTurboJPEG", path: "CSupport/CTurboJPEG", linkerSettings: [.linkedLibrary("turbojpeg")]),
         // Layer 1: the synchronous ring (no concurrency).
         .target(
             name: "URing",
@@ -67,7 +69,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "asyncio-demo",
-            dependencies: ["AsyncIO"],
+            dependencies: ["DemoServer"],
+            swiftSettings: strictSwift
+        ),
+        // The demo's camera-to-browser server (MJPEG over HTTP); asyncio-demo runs it.
+        .target(
+            name: "DemoServer",
+            dependencies: ["AsyncIO", "AsyncIOCamera", "CTurboJPEG", "ServerSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         .executableTarget(
@@ -116,6 +124,11 @@ let package = Package(
         .testTarget(
             name: "AsyncIOCameraTests",
             dependencies: ["AsyncIOCamera", "AsyncIO", "AsyncIOTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "DemoTests",
+            dependencies: ["DemoServer", "AsyncIO", "AsyncIOCamera", "AsyncIOTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

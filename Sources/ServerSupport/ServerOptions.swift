@@ -53,6 +53,12 @@ public func serveUntilSignalled(_ start: @escaping @Loop () async throws -> Serv
     }
 }
 
+/// Makes SIGINT and SIGTERM set `flag` (and ignores SIGPIPE), for a program
+/// that stops cleanly by waiting on it.
+public func installStopSignals(_ flag: ThreadSafeFlag) {
+    StopSignals.install(flag)
+}
+
 /// SIGINT/SIGTERM set a thread-safe flag (async-signal-safe).
 enum StopSignals {
     nonisolated(unsafe) static var flag: ThreadSafeFlag?

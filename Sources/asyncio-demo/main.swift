@@ -1,67 +1,26 @@
-// The demo: cooperative scheduling on one thread.
+// The demo: a camera in the browser. Frames come from /dev/video0 when one
+// works, else from the built-in test pattern; open the printed URL for the
+// live MJPEG stream and its statistics. Ctrl-C stops it.
 //
-// Three "blinkers" tick at different periods, a slow job is cancelled, and a
-// job that takes too long is cut off by waitFor. Everything runs on the loop
-// thread; each task has the loop to itself until it awaits.
+//   asyncio-demo [--host H] [--port P] [--device /dev/videoN|test-pattern]
+//                [--width W] [--height H] [--fps F] [--quality Q]
+//
+// The server is the DemoServer library (Sources/DemoServer), tested by Tests/DemoTests.
 
-import AsyncIO
+import DemoServer
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Milliseconds since the demo started, on the loop's monotonic clock.
-@Loop enum Clock {
-    static let start = ContinuousClock.now
-    static func stamp() -> String {
-        let ms = Int((ContinuousClock.now - start) / .milliseconds(1))
-        let text = String(ms)
-        return String(repeating: " ", count: max(0, 5 - text.count)) + text + " ms"
-    }
+do {
+    var options = try DemoOptions(arguments: Array(CommandLine.arguments.dropFirst()))
+    options.printStatus = true
+    try DemoServer.runUntilSignalled(options: options)
+} catch let error as DemoUsageError {
+    if !error.message.isEmpty { print("asyncio-demo: \(error)") }
+    print(DemoOptions.usage)
+    exit(error.message.isEmpty ? 0 : 2)
+} catch {
+    print("asyncio-demo: \(error)")
+    exit(1)
 }
-
-@Loop func say(_ text: String) { print("\(Clock.stamp())  \(text)") }
-
-/// Ticks `count` times, `periodMs` apart, and returns how many ticks it made.
-@Loop func blinker(_ name: String, periodMs: Int, count: Int) async throws -> Int {
-    for tick in 1...count {
-        say("\(name) tick \(tick)/\(count)")
-        try await sleepMs(periodMs)
-    }
-    return count
-}
-
-let total = try AsyncIO.run { () async throws -> Int in
-    say("loop running on \(Loop.backendDescription)")
-    let fast = createTask(name: "fast") { try await blinker("fast", periodMs: 100, count: 8) }
-    let medium = createTask(name: "medium") { try await blinker("medium", periodMs: 250, count: 4) }
-    let slow = createTask(name: "slow") { try await blinker("slow", periodMs: 400, count: 3) }
-
-    let doomed = createTask(name: "doomed") { () async throws -> Int in
-        do {
-            try await sleep(60)
-        } catch {
-            say("doomed: cancelled while sleeping, cleaning up")
-            throw error
-        }
-        return 0
-    }
-
-    try await sleepMs(350)
-    say("main: cancelling 'doomed' -> \(doomed.cancel())")
-
-    do {
-        _ = try await waitForMs({ () async throws -> Int in
-            say("stubborn: starting a 5 s job")
-            try await sleep(5)
-            return 1
-        }, 300)
-    } catch is TimeoutError {
-        say("main: 'stubborn' timed out after 300 ms and was cancelled")
-    }
-
-    let ticks = try await fast.value + medium.value + slow.value
-    do { _ = try await doomed.value } catch is CancellationError {
-        say("main: 'doomed' ended cancelled (isCancelled = \(doomed.isCancelled))")
-    }
-    let stats = try Loop.statistics()
-    say("main: \(ticks) ticks done; loop holds \(stats.tasks) task(s), \(stats.timers) timer(s), \(stats.operationsInFlight) I/O op(s)")
-    return ticks
-}
-print("demo finished: \(total) ticks")
