@@ -42,7 +42,7 @@ test-camera-vm: build
 # The cross-thread paths under ThreadSanitizer (own build folder: a full rebuild).
 test-tsan: deps
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product swift-asyncioPackageTests
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip-build --no-parallel \
+	ASYNCIO_UNDER_TSAN=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip-build --no-parallel \
 		--filter 'ThreadSafeFlag|LoopTests|ForeignTask'
 
 # Runtime micro-benchmarks beside Swift's default executor (see docs/benchmarks.md).

@@ -60,9 +60,12 @@ struct ThreadSafeFlagTests {
 
     /// 4 threads and a signal handler take turns setting the flag while one task
     /// waits; each round waits for the task's acknowledgement, so a lost wake-up
-    /// would stall the round and fail the test by its time limit.
+    /// stalls its round: a round not woken within 2 s fails the test. Up to 5,000
+    /// rounds, or as many as fit in 10 s (ThreadSanitizer slows each one down).
     @Test func stressFourThreadsAndASignalHandlerLoseNoWakeUp() throws {
         let rounds = 5_000
+        let budget = ContinuousClock.now + .seconds(10)
+        let finished = Atomic<Bool>(false)
         let acknowledged = Atomic<Int>(0)
         let setAt = Mutex<[ContinuousClock.Instant]>(Array(repeating: .now, count: rounds))
         var action = sigaction()
@@ -88,7 +91,11 @@ struct ThreadSafeFlagTests {
                 startThread {
                     for round in stride(from: setter, to: rounds, by: 5) {
                         // Poll gently: five spinning threads would starve the loop on 2 cores.
-                        while acknowledged.load(ordering: .sequentiallyConsistent) < round { usleep(20) }
+                        while acknowledged.load(ordering: .sequentiallyConsistent) < round {
+                            if finished.load(ordering: .sequentiallyConsistent) { return }
+                            usleep(20)
+                        }
+                        if finished.load(ordering: .sequentiallyConsistent) { return }
                         setAt.withLock { $0[round] = .now }
                         if setter == 4 {
                             // The signal handler runs on the loop thread, interrupting it.
@@ -100,24 +107,31 @@ struct ThreadSafeFlagTests {
                 }
             }
             var latencies: [Duration] = []
+            defer {
+                finished.store(true, ordering: .sequentiallyConsistent)
+                for join in setters { join() }
+            }
             for round in 0..<rounds {
                 do {
-                    try await signalFlag.wait()
-                } catch {
-                    let text = "stalled in round \(round)\n"; _ = text.withCString { write(2, $0, strlen($0)) }
-                    Issue.record("stalled in round \(round)")
-                    throw error
+                    try await waitFor({ try await signalFlag.wait() }, timeout: .seconds(2))
+                } catch is TimeoutError {
+                    Issue.record("lost wake-up: round \(round) was not woken within 2 s")
+                    break
                 }
                 latencies.append(ContinuousClock.now - setAt.withLock { $0[round] })
                 acknowledged.store(round + 1, ordering: .sequentiallyConsistent)
+                if ContinuousClock.now > budget { break }
             }
-            for join in setters { join() }
             return latencies
         }
-        #expect(latencies.count == rounds)
+        #expect(latencies.count >= 500, "only \(latencies.count) rounds in 10 s")
         let sorted = latencies.sorted()
-        let p99 = sorted[rounds * 99 / 100]
-        #expect(p99 <= .milliseconds(10), "p99 wake-up latency \(p99), max \(sorted.last!)")
+        let p99 = sorted[sorted.count * 99 / 100]
+        // Under ThreadSanitizer (make test-tsan) every atomic is instrumented: the
+        // point there is races and lost wake-ups, not speed.
+        if getenv("ASYNCIO_UNDER_TSAN") == nil {
+            #expect(p99 <= .milliseconds(10), "p99 wake-up latency \(p99), max \(sorted.last!)")
+        }
     }
 }
 
