@@ -53,6 +53,21 @@ struct QueueStateMachineTests {
         #expect(q.unfinishedTasks == 3, "P3 put nothing")
     }
 
+    @Test func aReservedPutHandedToAGetterFreesItsSlotForTheNextPutter() throws {
+        // maxSize 1: P1 holds a reserved slot, P2 waits, a getter waits on the empty queue.
+        var q = Machine(maxSize: 1, order: .fifo)
+        #expect(try q.put("a") == .stored)
+        q.enqueuePutter("P1")
+        q.enqueuePutter("P2")
+        #expect(q.get() == .item("a", wakePutter: "P1"))
+        #expect(q.get() == .suspend)
+        q.enqueueGetter(7)
+        // P1 runs: its item goes straight to the getter, so the slot is free again.
+        #expect(try q.putReserved("b") == .handOff(7, "b"))
+        #expect(q.grantFreedSlot() == "P2")
+        #expect(q.reservedSlots == 1)
+    }
+
     @Test func aReleasedSlotPassesToTheNextPutter() throws {
         var q = Machine(maxSize: 1, order: .fifo)
         #expect(try q.put("a") == .stored)
@@ -503,3 +518,34 @@ struct QueueLoopTests {
         }
     }
 }
+
+@Suite("Queue with many producers and a one-slot bound", .serialized, .timeLimit(.minutes(1)))
+struct QueueOneSlotTests {
+    /// Eight producers and eight consumers through a queue of size 1: every
+    /// hand-off of a reserved put straight to a getter must pass the freed slot
+    /// on, or a producer waits forever (a bug the benchmark found).
+    @Test func eightProducersAndEightConsumersThroughOneSlotLoseNoWakeUp() throws {
+        try runLoopTest(timeout: .seconds(20)) {
+            let queue = Queue<Int>(maxSize: 1)
+            let perProducer = 200
+            let producers = (0..<8).map { p in
+                createTask { for i in 0..<perProducer { try await queue.put(p * 1000 + i) } }
+            }
+            let consumers = (0..<8).map { _ in
+                createTask { () async throws -> [Int] in
+                    var got: [Int] = []
+                    for _ in 0..<perProducer { got.append(try await queue.get()) }
+                    return got
+                }
+            }
+            for producer in producers { try await producer.value }
+            var all: [Int] = []
+            for consumer in consumers { all += try await consumer.value }
+            var expected: [Int] = []
+            for p in 0..<8 { for i in 0..<perProducer { expected.append(p * 1000 + i) } }
+            let received = all.sorted()
+            #expect(received == expected)
+        }
+    }
+}
+

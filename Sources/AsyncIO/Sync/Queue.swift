@@ -74,6 +74,8 @@ public final class Queue<Element: Sendable> {
                 giveBack: { [self] in machine.releaseSlot()?.resume(with: ()) })
             if case .handOff(let getter, let item) = try machine.putReserved(item) {
                 getter.resume(with: item)
+                // The item never took the reserved slot: the next putter may have it.
+                machine.grantFreedSlot()?.resume(with: ())
             }
         }
     }

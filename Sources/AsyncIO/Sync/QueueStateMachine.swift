@@ -82,6 +82,10 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
         return store(item)
     }
 
+    /// After a reserved put was handed straight to a waiting getter, its slot
+    /// is free again: grants it to the next waiting putter (returned, to wake).
+    mutating func grantFreedSlot() -> Token? { grantSlot() }
+
     /// A putter woken with a reserved slot was cancelled before it ran: the slot
     /// goes to the next waiting putter (returned, to wake) or is freed.
     mutating func releaseSlot() -> Token? {
