@@ -15,6 +15,10 @@ let package = Package(
         // The trait list replaces the harness's defaults: it leaves out its
         // Swift 6.3 ARC runtime interposer (not needed for these metrics).
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Peers of the primitive benchmarks only: AsyncChannel, and Deque for
+        // the actor twins (the library's own queues use it too).
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .executableTarget(
@@ -31,6 +35,44 @@ let package = Package(
         .executableTarget(
             name: "DefaultExecutorFullPool",
             path: "Sources/DefaultExecutorFullPool"
+        ),
+        // Camera completion-to-user latency, zero-copy beside copying (docs/benchmarks.md, "Camera").
+        .executableTarget(
+            name: "CameraLatency",
+            dependencies: [
+                .product(name: "AsyncIO", package: "swift-asyncio"),
+                .product(name: "AsyncIOCamera", package: "swift-asyncio"),
+            ],
+            path: "Sources/CameraLatency"
+        ),
+        // Synchronisation primitives (Event, Lock, Queue) beside actor twins on
+        // the default executor and AsyncChannel. The workloads live in a library
+        // so that the harness target and the full-pool runner share them.
+        // Run: scripts/bench-primitives.sh
+        .target(
+            name: "PrimitiveWorkloads",
+            dependencies: [
+                .product(name: "AsyncIO", package: "swift-asyncio"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/PrimitiveWorkloads"
+        ),
+        .executableTarget(
+            name: "PrimitiveBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                "PrimitiveWorkloads",
+            ],
+            path: "Benchmarks/PrimitiveBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The default-executor twins and AsyncChannel again, from `main`, with
+        // the whole cooperative pool (as DefaultExecutorFullPool does for the core).
+        .executableTarget(
+            name: "PrimitivesFullPool",
+            dependencies: ["PrimitiveWorkloads"],
+            path: "Sources/PrimitivesFullPool"
         ),
     ]
 )

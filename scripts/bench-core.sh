@@ -24,7 +24,7 @@ cd "$ROOT/Benchmarks"
 
 for i in $(seq 1 "$RUNS"); do
     echo "== CoreBenchmarks run $i of $RUNS" >&2
-    "$SWIFT" package --allow-writing-to-package-directory benchmark \
+    "$SWIFT" package --allow-writing-to-package-directory benchmark --target CoreBenchmarks \
         --format markdown --no-progress > "$OUT/run-$i.md" 2> "$OUT/run-$i.log" || {
         cat "$OUT/run-$i.log" >&2
         exit 1
