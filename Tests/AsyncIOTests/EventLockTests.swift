@@ -150,3 +150,64 @@ struct EventLockLoopTests {
         }
     }
 }
+
+@Suite("Primitives in bare tasks", .serialized, .timeLimit(.minutes(1)))
+struct BareTaskPrimitiveTests {
+    /// Two bare `Task { @Loop in }` tasks (no loop executor preference: every
+    /// hop into loop code goes back through the queue) ping-pong over two
+    /// events. A wait that checked the event, was suspended by a hop, and then
+    /// parked on an event set meanwhile would hang here; the re-check where the
+    /// task parks prevents it.
+    @Test func eventPingPongBetweenBareTasksCompletes() throws {
+        try runLoopTest(timeout: .seconds(10)) {
+            let ping = Event()
+            let pong = Event()
+            let rounds = 200
+            let a = Task { @Loop in
+                for _ in 0..<rounds {
+                    ping.set()
+                    try await pong.wait()
+                    pong.clear()
+                }
+            }
+            let b = Task { @Loop in
+                for _ in 0..<rounds {
+                    try await ping.wait()
+                    ping.clear()
+                    pong.set()
+                }
+            }
+            // Bare tasks do not inherit cancellation: forward the watchdog's.
+            try await withTaskCancellationHandler {
+                try await a.value
+                try await b.value
+            } onCancel: {
+                a.cancel()
+                b.cancel()
+            }
+        }
+    }
+
+    @Test func lockAndQueueBetweenBareTasksComplete() throws {
+        try runLoopTest(timeout: .seconds(10)) {
+            let lock = Lock()
+            let queue = Queue<Int>()
+            let workers = (0..<4).map { i in
+                Task { @Loop in
+                    for j in 0..<50 {
+                        try await lock.withLock { try await sleep(for: .zero) }
+                        try await queue.put(i * 100 + j)
+                    }
+                }
+            }
+            var got = 0
+            try await withTaskCancellationHandler {
+                for _ in 0..<200 { _ = try await queue.get(); got += 1 }
+                for w in workers { try await w.value }
+            } onCancel: {
+                for w in workers { w.cancel() }
+            }
+            #expect(got == 200)
+        }
+    }
+}

@@ -238,6 +238,7 @@ public final class SocketStream {
         while output.count > lowWaterMark {
             if let sendError { throw sendError }
             try await Waiter<Void>().park(
+                takeNow: { output.count <= lowWaterMark || sendError != nil ? .success(()) : nil },
                 enqueue: { drainWaiters.append($0) },
                 dequeue: { [self] waiter in drainWaiters.removeAll { $0 === waiter } })
         }

@@ -27,6 +27,7 @@ public final class Event {
     public func wait() async throws {
         if machine.wait() == .returnNow { return }
         try await Waiter<Void>().park(
+            takeNow: { machine.isSet ? .success(()) : nil },
             enqueue: { machine.enqueue($0) },
             dequeue: { [self] in machine.cancel($0) })
     }

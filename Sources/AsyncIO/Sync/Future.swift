@@ -42,6 +42,7 @@ public final class Future<Value: Sendable> {
         get async throws {
             if let outcome { return try outcome.get() }
             let settled = try await Waiter<Result<Value, any Error>>().park(
+                takeNow: { outcome.map { .success($0) } },
                 enqueue: { waiters.append($0) },
                 dequeue: { [self] waiter in waiters.removeAll { $0 === waiter } })
             return try settled.get()

@@ -22,6 +22,7 @@ public final class Lock {
     public func acquire() async throws {
         if machine.acquire() == .acquired { return }
         try await Waiter<Void>().park(
+            takeNow: { machine.acquire() == .acquired ? .success(()) : nil },
             enqueue: { machine.enqueue($0) },
             dequeue: { [self] in machine.cancel($0) },
             giveBack: { [self] in try? release() })

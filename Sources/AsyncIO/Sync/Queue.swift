@@ -108,6 +108,15 @@ public final class Queue<Element: Sendable> {
             throw SynchronizationError.queueShutDown
         case .suspend:
             return try await Waiter<Element>().park(
+                takeNow: {
+                    switch machine.get() {
+                    case .item(let item, let putter):
+                        putter?.resume(with: ())
+                        return .success(item)
+                    case .shutDown: return .failure(SynchronizationError.queueShutDown)
+                    case .suspend: return nil
+                    }
+                },
                 enqueue: { machine.enqueueGetter($0) },
                 dequeue: { [self] in machine.cancelGetter($0) },
                 giveBack: { [self] item in giveBack(item) })
@@ -144,6 +153,7 @@ public final class Queue<Element: Sendable> {
     public func join() async throws {
         if machine.join() == .returnNow { return }
         try await Waiter<Void>().park(
+            takeNow: { machine.join() == .returnNow ? .success(()) : nil },
             enqueue: { machine.enqueueJoiner($0) },
             dequeue: { [self] in machine.cancelJoiner($0) })
     }

@@ -33,6 +33,7 @@ public final class Semaphore {
     public func acquire() async throws {
         if machine.acquire() == .acquired { return }
         try await Waiter<Void>().park(
+            takeNow: { machine.acquire() == .acquired ? .success(()) : nil },
             enqueue: { machine.enqueue($0) },
             dequeue: { [self] in machine.cancel($0) },
             giveBack: { [self] in wake(machine.returnPermit()) })

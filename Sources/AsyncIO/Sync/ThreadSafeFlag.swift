@@ -44,6 +44,7 @@ public final class ThreadSafeFlag: Sendable {
         if state.exchange(false, ordering: .sequentiallyConsistent) { return }
         let loop = EventLoop.shared
         try await Waiter<Void>().park(
+            takeNow: { state.exchange(false, ordering: .sequentiallyConsistent) ? .success(()) : nil },
             enqueue: { waiter in
                 waiters.append(waiter)
                 loop.watch(self)

@@ -28,6 +28,11 @@ final class Waiter<Grant: Sendable>: Hashable {
     /// Parks the calling task until ``resume(with:)`` or ``fail(with:)``.
     ///
     /// - Parameters:
+    ///   - takeNow: checks again, where the task suspends, whether it still has
+    ///     to wait; a result ends the wait at once without enqueueing. The
+    ///     primitive's fast-path check ran before `park`, and a task without the
+    ///     loop's executor preference can be suspended in between (other tasks
+    ///     run), so the check and the enqueue must happen together here.
     ///   - enqueue: records the waiter in the primitive's state (called once,
     ///     right before the task suspends; not called if already cancelled).
     ///   - dequeue: removes the still-parked waiter from the primitive's state
@@ -37,6 +42,7 @@ final class Waiter<Grant: Sendable>: Hashable {
     ///     next waiter, return a permit); the task then throws `CancellationError`.
     /// - Throws: `CancellationError`, or the error the primitive failed it with.
     func park(
+        takeNow: () -> Result<Grant, any Error>? = { nil },
         enqueue: (Waiter) -> Void,
         dequeue: @escaping @Loop (Waiter) -> Void,
         giveBack: (Grant) -> Void = { _ in }
@@ -46,6 +52,8 @@ final class Waiter<Grant: Sendable>: Hashable {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Grant, any Error>) in
                 if cancelledEarly {
                     continuation.resume(throwing: CancellationError())
+                } else if let now = takeNow() {
+                    continuation.resume(with: now)
                 } else {
                     self.continuation = continuation
                     isParked = true
