@@ -1,6 +1,7 @@
 /// The loop's ready queue: a growable power-of-two ring buffer of jobs.
 ///
-/// Loop-thread only. It never shrinks, so a burst costs one allocation once.
+/// Loop-thread only. It never shrinks, so a burst costs one allocation once;
+/// it belongs to the default loop, which lives as long as the process.
 struct JobQueue {
     private var jobs: UnsafeMutablePointer<UnownedJob>
     private var capacity: Int
@@ -10,11 +11,6 @@ struct JobQueue {
     init(capacity: Int = 1024) {
         self.capacity = capacity
         jobs = .allocate(capacity: capacity)
-    }
-
-    /// Frees the storage. Jobs still queued are dropped (the loop drains first).
-    func deallocate() {
-        jobs.deallocate()
     }
 
     var isEmpty: Bool { count == 0 }

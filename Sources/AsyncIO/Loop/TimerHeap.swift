@@ -112,19 +112,6 @@ struct TimerHeap {
         return nil
     }
 
-    /// Removes every armed timer and returns their actions (loop shutdown).
-    mutating func removeAll() -> [TimerAction] {
-        var actions: [TimerAction] = []
-        for i in slots.indices {
-            if let action = slots[i].action {
-                actions.append(action)
-                release(UInt32(i))
-            }
-        }
-        heap.removeAll(keepingCapacity: true)
-        return actions
-    }
-
     private func isLive(_ id: TimerID) -> Bool {
         slots[Int(id.index)].generation == id.generation && slots[Int(id.index)].action != nil
     }

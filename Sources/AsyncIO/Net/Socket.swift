@@ -57,11 +57,4 @@ enum Socket {
         if result < 0 { throw StreamError.connectFailed(address: address.description, errno: -result) }
     }
 
-    /// `SO_ERROR` of `fd` (0 when none).
-    static func pendingError(_ fd: Int32) -> Int32 {
-        var error: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-        return error
-    }
 }

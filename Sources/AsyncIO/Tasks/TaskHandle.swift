@@ -161,7 +161,7 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
     }
 
     private func execute(_ body: @Loop () async throws -> Success) async throws -> Success {
-        defer { EventLoop.shared.unregister(self, for: task!) }
+        defer { EventLoop.shared.unregister(self) }
         // Cancelled before it first ran: the body never runs (MicroPython).
         if Task.isCancelled {
             finish(.failure(CancellationError()))
@@ -202,7 +202,7 @@ extension EventLoop {
         core.pointee.tasks.insert(handle, key: key(of: task))
     }
 
-    func unregister<S, F>(_ handle: AnyTaskHandle, for task: Task<S, F>) {
+    func unregister(_ handle: AnyTaskHandle) {
         core.pointee.tasks.remove(handle)
     }
 
