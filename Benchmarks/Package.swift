@@ -74,5 +74,11 @@ let package = Package(
             dependencies: ["PrimitiveWorkloads"],
             path: "Sources/PrimitivesFullPool"
         ),
+        // The loop workloads outside the harness, for quick checks and profiling.
+        .executableTarget(
+            name: "PrimitivesLoop",
+            dependencies: ["PrimitiveWorkloads"],
+            path: "Sources/PrimitivesLoop"
+        ),
     ]
 )

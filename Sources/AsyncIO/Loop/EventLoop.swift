@@ -308,6 +308,17 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         if Task.isCancelled { throw CancellationError() }
         let userData = core.pointee.operations.allocate()
         core.pointee.backend!.submit(request, userData: userData)
+        if let handle = AnyTaskHandle.runningHere() {
+            // A `createTask` task: its own handler cancels the operation
+            // through the slot (ParkedWait.swift); no per-operation record.
+            let completion = await _unsafeInheritExecutor_withUnsafeContinuation {
+                core.pointee.operations.attach(userData, $0)
+                handle.parkedIn = .operation(userData)
+            }
+            handle.parkedIn = .nothing
+            if completion.result == -ECANCELED { throw CancellationError() }
+            return completion.result
+        }
         let completion = await withTaskCancellationHandler {
             _ = isolation  // no hop to the generic executor; see `sleep(until:)`
             return await withUnsafeContinuation { core.pointee.operations.attach(userData, $0) }
@@ -345,6 +356,20 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         try checkOnLoop("sleep")
         if Task.isCancelled { throw CancellationError() }
         let id = core.pointee.timers.reserve()
+        if let handle = AnyTaskHandle.runningHere() {
+            // A `createTask` task: its own handler disarms the timer through
+            // the slot (ParkedWait.swift).
+            defer { handle.parkedIn = .nothing }
+            try await _unsafeInheritExecutor_withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                if !core.pointee.timers.arm(id, at: deadline, .resume(continuation)) {
+                    _ = core.pointee.timers.cancel(id)
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    handle.parkedIn = .timer(id)
+                }
+            }
+            return
+        }
         try await withTaskCancellationHandler {
             // Capturing `isolation` isolates this closure to the caller's actor,
             // so running it is not a hop to the generic executor (docs/decisions/0002).

@@ -1,7 +1,7 @@
 /// The live tasks made by `createTask` (and `run`): an intrusive doubly-linked
 /// list, so registering and unregistering a task costs two pointer writes and
-/// no hashing. Lookups by task address (`currentTask()`, debug-mode names) walk
-/// the list; they are rare. Loop-thread only.
+/// no hashing. Lookups by task address (debug-mode names of slow jobs) walk
+/// the list; they are rare (`currentTask()` uses the task-local binding). Loop-thread only.
 struct TaskRegistry {
     private var head: AnyTaskHandle?
     /// Tasks registered and not yet finished.

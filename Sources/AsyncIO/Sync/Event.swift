@@ -14,7 +14,8 @@ public final class Event {
 
     /// Sets the flag and wakes every waiting task (in the order they waited).
     public func set() {
-        for waiter in machine.set() { waiter.resume(with: ()) }
+        // `resume` only schedules the waiter, so nothing re-enters `machine` meanwhile.
+        machine.set { $0.resume(with: ()) }
     }
 
     /// Clears the flag. Tasks already woken by ``set()`` still return from `wait()`.

@@ -15,12 +15,11 @@ struct EventStateMachine<Token: Hashable> {
 
     mutating func enqueue(_ token: Token) { waiters.append(token) }
 
-    /// `set()`: sets the flag and returns every waiter to wake, in FIFO order.
-    mutating func set() -> [Token] {
+    /// `set()`: sets the flag and passes every waiter to `wake`, in FIFO order.
+    /// The waiters' storage is kept for the next waits (no allocation per set).
+    mutating func set(wake: (Token) -> Void) {
         isSet = true
-        let woken = Array(waiters)
-        waiters.removeAll()
-        return woken
+        while let token = waiters.popFirst() { wake(token) }
     }
 
     /// `clear()`: waiters already woken stay woken (MicroPython).

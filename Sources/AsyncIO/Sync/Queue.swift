@@ -26,7 +26,13 @@ public final class Queue<Element: Sendable> {
         case priority(by: @Sendable (Element, Element) -> Bool)
     }
 
-    private var machine: QueueStateMachine<Element, Waiter<Element>, Waiter<Void>>
+    // Internal and inlinable (with its state machine and storage) so that
+    // clients specialise `put` and `get` for their element type: unspecialised,
+    // generic metadata look-ups took most of an item's time (docs/benchmarks.md).
+    // `nonisolated(unsafe)`: the `nonisolated(nonsending)` fast paths of `put`
+    // and `get` touch it after checking that they run on the loop thread,
+    // the only thread that ever touches it.
+    @usableFromInline nonisolated(unsafe) var machine: QueueStateMachine<Element, Waiter<Element>, Waiter<Void>>
 
     /// Creates an empty queue.
     ///
@@ -39,18 +45,18 @@ public final class Queue<Element: Sendable> {
     }
 
     /// The capacity given to ``init(maxSize:order:)``; 0 or less means unbounded.
-    public var maxSize: Int { machine.maxSize }
+    @inlinable public var maxSize: Int { machine.maxSize }
 
     /// The number of items in the queue (CPython's `qsize()`). An item handed to
     /// a getter that has not run yet is no longer counted.
-    public var count: Int { machine.count }
+    @inlinable public var count: Int { machine.count }
 
     /// True when the queue holds no item (CPython's `empty()`).
-    public var isEmpty: Bool { machine.isEmpty }
+    @inlinable public var isEmpty: Bool { machine.isEmpty }
 
     /// True when ``put(_:)`` would wait (CPython's `full()`): a bounded queue
     /// holds `maxSize` items, counting slots already promised to woken putters.
-    public var isFull: Bool { machine.isFull }
+    @inlinable public var isFull: Bool { machine.isFull }
 
     /// True once ``shutdown(immediate:)`` was called.
     public var isShutDown: Bool { machine.shutdownState != .open }
@@ -62,21 +68,42 @@ public final class Queue<Element: Sendable> {
     /// - Throws: ``SynchronizationError/queueShutDown`` if the queue is, or
     ///   while waiting becomes, shut down; `CancellationError` if cancelled
     ///   while waiting. Either way nothing was put.
-    public func put(_ item: Element) async throws {
+    @inlinable nonisolated(nonsending) public func put(_ item: Element) async throws {
+        // On the loop thread the fast path runs in the caller's context, with
+        // no executor switch; a full queue, or a caller elsewhere, goes on to
+        // the `@Loop` path.
+        if Loop.isOnLoopThread {
+            switch try machine.put(item) {
+            case .stored: return
+            case .handOff(let getter, let item):
+                Loop.assumeIsolated { getter.resume(with: item) }
+                return
+            case .suspend: break
+            }
+        }
+        try await putIsolated(item)
+    }
+
+    /// `put` isolated to the loop: stores `item`, or waits for a slot first.
+    @usableFromInline func putIsolated(_ item: Element) async throws {
         switch try machine.put(item) {
         case .stored: return
         case .handOff(let getter, let item): getter.resume(with: item)
-        case .suspend:
-            // Woken with a slot reserved for this task.
-            try await Waiter<Void>().park(
-                enqueue: { machine.enqueuePutter($0) },
-                dequeue: { [self] in machine.cancelPutter($0) },
-                giveBack: { [self] in machine.releaseSlot()?.resume(with: ()) })
-            if case .handOff(let getter, let item) = try machine.putReserved(item) {
-                getter.resume(with: item)
-                // The item never took the reserved slot: the next putter may have it.
-                machine.grantFreedSlot()?.resume(with: ())
-            }
+        case .suspend: try await putWaiting(item)
+        }
+    }
+
+    /// `put` on a full queue: waits for a slot, then stores `item`.
+    @usableFromInline func putWaiting(_ item: Element) async throws {
+        // Woken with a slot reserved for this task.
+        try await Waiter<Void>().park(
+            enqueue: { machine.enqueuePutter($0) },
+            dequeue: { [self] in machine.cancelPutter($0) },
+            giveBack: { [self] in machine.releaseSlot()?.resume(with: ()) })
+        if case .handOff(let getter, let item) = try machine.putReserved(item) {
+            getter.resume(with: item)
+            // The item never took the reserved slot: the next putter may have it.
+            machine.grantFreedSlot()?.resume(with: ())
         }
     }
 
@@ -84,7 +111,7 @@ public final class Queue<Element: Sendable> {
     ///
     /// - Throws: ``SynchronizationError/queueFull`` if a bounded queue is full;
     ///   ``SynchronizationError/queueShutDown`` after ``shutdown(immediate:)``.
-    public func putNowait(_ item: Element) throws(SynchronizationError) {
+    @inlinable public func putNowait(_ item: Element) throws(SynchronizationError) {
         switch try machine.put(item) {
         case .stored: break
         case .handOff(let getter, let item): getter.resume(with: item)
@@ -99,7 +126,22 @@ public final class Queue<Element: Sendable> {
     ///   down and empty (after a non-immediate shutdown the items left are
     ///   returned first); `CancellationError` if cancelled while waiting (an item
     ///   already handed to this task goes to the next getter, or back to the front).
-    public func get() async throws -> Element {
+    @inlinable nonisolated(nonsending) public func get() async throws -> Element {
+        // As in `put`: no executor switch when an item is ready on the loop thread.
+        if Loop.isOnLoopThread {
+            switch machine.get() {
+            case .item(let item, let putter):
+                if let putter { Loop.assumeIsolated { putter.resume(with: ()) } }
+                return item
+            case .shutDown: throw SynchronizationError.queueShutDown
+            case .suspend: break
+            }
+        }
+        return try await getIsolated()
+    }
+
+    /// `get` isolated to the loop: takes the next item, or waits for one.
+    @usableFromInline func getIsolated() async throws -> Element {
         switch machine.get() {
         case .item(let item, let putter):
             putter?.resume(with: ())
@@ -107,27 +149,32 @@ public final class Queue<Element: Sendable> {
         case .shutDown:
             throw SynchronizationError.queueShutDown
         case .suspend:
-            return try await Waiter<Element>().park(
-                takeNow: {
-                    switch machine.get() {
-                    case .item(let item, let putter):
-                        putter?.resume(with: ())
-                        return .success(item)
-                    case .shutDown: return .failure(SynchronizationError.queueShutDown)
-                    case .suspend: return nil
-                    }
-                },
-                enqueue: { machine.enqueueGetter($0) },
-                dequeue: { [self] in machine.cancelGetter($0) },
-                giveBack: { [self] item in giveBack(item) })
+            return try await getWaiting()
         }
+    }
+
+    /// `get` on an empty queue: waits for an item.
+    @usableFromInline func getWaiting() async throws -> Element {
+        return try await Waiter<Element>().park(
+            takeNow: {
+                switch machine.get() {
+                case .item(let item, let putter):
+                    putter?.resume(with: ())
+                    return .success(item)
+                case .shutDown: return .failure(SynchronizationError.queueShutDown)
+                case .suspend: return nil
+                }
+            },
+            enqueue: { machine.enqueueGetter($0) },
+            dequeue: { [self] in machine.cancelGetter($0) },
+            giveBack: { [self] item in giveBack(item) })
     }
 
     /// Takes the next item without waiting (CPython's `get_nowait`).
     ///
     /// - Throws: ``SynchronizationError/queueEmpty`` if the queue is empty;
     ///   ``SynchronizationError/queueShutDown`` if it is empty and shut down.
-    public func getNowait() throws(SynchronizationError) -> Element {
+    @inlinable public func getNowait() throws(SynchronizationError) -> Element {
         switch machine.get() {
         case .item(let item, let putter):
             putter?.resume(with: ())
@@ -188,17 +235,19 @@ extension Queue: AsyncSequence {
     public typealias Failure = any Error
 
     /// Iterates by calling ``Queue/get()``: `for try await item in queue`.
-    public nonisolated func makeAsyncIterator() -> Iterator { Iterator(queue: self) }
+    @inlinable public nonisolated func makeAsyncIterator() -> Iterator { Iterator(queue: self) }
 
     /// Takes items with ``Queue/get()`` until the queue is shut down and empty.
     public struct Iterator: AsyncIteratorProtocol {
-        let queue: Queue
+        @usableFromInline let queue: Queue
+
+        @inlinable init(queue: Queue) { self.queue = queue }
 
         /// The next item, waiting while the queue is empty; `nil` once it is
         /// shut down and empty.
         ///
         /// - Throws: `CancellationError` if cancelled while waiting.
-        public mutating func next() async throws -> Element? {
+        @inlinable public mutating func next() async throws -> Element? {
             do {
                 return try await queue.get()
             } catch SynchronizationError.queueShutDown {

@@ -1,4 +1,4 @@
-import DequeModule
+public import DequeModule
 
 /// The logic of ``Queue``, without the loop: the items, the tokens of waiting
 /// getters, putters and joiners, the unfinished-task count and the shutdown state.
@@ -15,39 +15,39 @@ import DequeModule
 ///
 /// Invariants: getters wait only while there are no items; putters wait only
 /// while the queue is full.
-struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
+@usableFromInline struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
     /// Whether ``shutdown(immediate:)`` was called, and how.
-    enum ShutdownState: Equatable { case open, graceful, immediate }
+    @usableFromInline enum ShutdownState: Equatable { case open, graceful, immediate }
 
     /// The most items the queue holds before `put` waits; 0 or less means unbounded.
-    let maxSize: Int
-    private var items: QueueStorage<Element>
-    private var getters = Deque<Getter>()
-    private var putters = Deque<Token>()
-    private var joiners = Deque<Token>()
+    @usableFromInline let maxSize: Int
+    @usableFromInline var items: QueueStorage<Element>
+    @usableFromInline var getters = Deque<Getter>()
+    @usableFromInline var putters = Deque<Token>()
+    @usableFromInline var joiners = Deque<Token>()
     /// Slots granted to woken putters that have not stored their item yet.
-    private(set) var reservedSlots = 0
+    @usableFromInline var reservedSlots = 0
     /// Items put and not yet marked done by `taskDone()`.
-    private(set) var unfinishedTasks = 0
-    private(set) var shutdownState = ShutdownState.open
+    @usableFromInline var unfinishedTasks = 0
+    @usableFromInline var shutdownState = ShutdownState.open
 
-    init(maxSize: Int, order: Queue<Element>.Order) {
+    @inlinable init(maxSize: Int, order: Queue<Element>.Order) {
         self.maxSize = maxSize
         self.items = QueueStorage(order: order)
     }
 
     /// Items in the queue (not counting one handed to a getter that has not run yet).
-    var count: Int { items.count }
-    var isEmpty: Bool { items.isEmpty }
+    @inlinable var count: Int { items.count }
+    @inlinable var isEmpty: Bool { items.isEmpty }
     /// True when a put would wait: the items and the reserved slots fill the queue.
-    var isFull: Bool { maxSize > 0 && items.count + reservedSlots >= maxSize }
-    var getterCount: Int { getters.count }
-    var putterCount: Int { putters.count }
-    var joinerCount: Int { joiners.count }
+    @inlinable var isFull: Bool { maxSize > 0 && items.count + reservedSlots >= maxSize }
+    @inlinable var getterCount: Int { getters.count }
+    @inlinable var putterCount: Int { putters.count }
+    @inlinable var joinerCount: Int { joiners.count }
 
     // MARK: Put
 
-    enum PutAction {
+    @usableFromInline enum PutAction {
         /// The item is in the queue.
         case stored
         /// Wake this getter with this item.
@@ -59,16 +59,16 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
     /// `put`/`putNowait`: stores the item or hands it to a waiting getter.
     ///
     /// - Throws: ``SynchronizationError/queueShutDown`` after ``shutdown(immediate:)``.
-    mutating func put(_ item: Element) throws(SynchronizationError) -> PutAction {
+    @inlinable mutating func put(_ item: Element) throws(SynchronizationError) -> PutAction {
         guard shutdownState == .open else { throw .queueShutDown }
         if isFull { return .suspend }
         return store(item)
     }
 
-    mutating func enqueuePutter(_ token: Token) { putters.append(token) }
+    @inlinable mutating func enqueuePutter(_ token: Token) { putters.append(token) }
 
     /// A putter was cancelled while still queued: it puts nothing.
-    mutating func cancelPutter(_ token: Token) {
+    @inlinable mutating func cancelPutter(_ token: Token) {
         if let i = putters.firstIndex(of: token) { putters.remove(at: i) }
     }
 
@@ -76,7 +76,7 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
     ///
     /// - Throws: ``SynchronizationError/queueShutDown`` if the queue was shut
     ///   down meanwhile (the slot is freed, nothing is stored).
-    mutating func putReserved(_ item: Element) throws(SynchronizationError) -> PutAction {
+    @inlinable mutating func putReserved(_ item: Element) throws(SynchronizationError) -> PutAction {
         reservedSlots -= 1
         guard shutdownState == .open else { throw .queueShutDown }
         return store(item)
@@ -84,16 +84,16 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
 
     /// After a reserved put was handed straight to a waiting getter, its slot
     /// is free again: grants it to the next waiting putter (returned, to wake).
-    mutating func grantFreedSlot() -> Token? { grantSlot() }
+    @inlinable mutating func grantFreedSlot() -> Token? { grantSlot() }
 
     /// A putter woken with a reserved slot was cancelled before it ran: the slot
     /// goes to the next waiting putter (returned, to wake) or is freed.
-    mutating func releaseSlot() -> Token? {
+    @inlinable mutating func releaseSlot() -> Token? {
         reservedSlots -= 1
         return grantSlot()
     }
 
-    private mutating func store(_ item: Element) -> PutAction {
+    @inlinable mutating func store(_ item: Element) -> PutAction {
         unfinishedTasks += 1
         if let getter = getters.popFirst() { return .handOff(getter, item) }
         items.append(item)
@@ -101,7 +101,7 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
     }
 
     /// Reserves a free slot for the first waiting putter, if both exist.
-    private mutating func grantSlot() -> Token? {
+    @inlinable mutating func grantSlot() -> Token? {
         guard shutdownState == .open, !putters.isEmpty, !isFull else { return nil }
         reservedSlots += 1
         return putters.popFirst()
@@ -109,7 +109,7 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
 
     // MARK: Get
 
-    enum GetAction {
+    @usableFromInline enum GetAction {
         /// Here is the item; wake the putter, if any, which now has a reserved slot.
         case item(Element, wakePutter: Token?)
         /// Empty and shut down.
@@ -119,20 +119,20 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
     }
 
     /// `get`/`getNowait`: takes the next item.
-    mutating func get() -> GetAction {
+    @inlinable mutating func get() -> GetAction {
         if let item = items.popNext() { return .item(item, wakePutter: grantSlot()) }
         if shutdownState != .open { return .shutDown }
         return .suspend
     }
 
-    mutating func enqueueGetter(_ getter: Getter) { getters.append(getter) }
+    @inlinable mutating func enqueueGetter(_ getter: Getter) { getters.append(getter) }
 
     /// A getter was cancelled while still queued (no item was handed to it).
-    mutating func cancelGetter(_ getter: Getter) {
+    @inlinable mutating func cancelGetter(_ getter: Getter) {
         if let i = getters.firstIndex(of: getter) { getters.remove(at: i) }
     }
 
-    enum GiveBackAction {
+    @usableFromInline enum GiveBackAction {
         /// Wake this getter with the item.
         case handOff(Getter, Element)
         /// The item is back at the front of the queue.
@@ -145,7 +145,7 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
     /// A getter was cancelled after `item` was handed to it, before it ran:
     /// the item goes to the next waiting getter, or back to the front (even if
     /// that makes a bounded queue hold more than `maxSize`: no item is dropped).
-    mutating func giveBack(_ item: Element) -> GiveBackAction {
+    @inlinable mutating func giveBack(_ item: Element) -> GiveBackAction {
         if let getter = getters.popFirst() { return .handOff(getter, item) }
         if shutdownState == .immediate {
             unfinishedTasks = max(0, unfinishedTasks - 1)
@@ -161,25 +161,25 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
     /// joiners to wake when that was the last unfinished item.
     ///
     /// - Throws: ``SynchronizationError/taskDoneTooOften`` if no item is unfinished.
-    mutating func taskDone() throws(SynchronizationError) -> [Token] {
+    @inlinable mutating func taskDone() throws(SynchronizationError) -> [Token] {
         guard unfinishedTasks > 0 else { throw .taskDoneTooOften }
         unfinishedTasks -= 1
         return unfinishedTasks == 0 ? takeJoiners() : []
     }
 
-    enum JoinAction: Equatable { case returnNow, suspend }
+    @usableFromInline enum JoinAction: Equatable { case returnNow, suspend }
 
     /// `join()`: returns at once when every item put is done, else the caller
     /// suspends and calls ``enqueueJoiner(_:)``.
-    func join() -> JoinAction { unfinishedTasks == 0 ? .returnNow : .suspend }
+    @inlinable func join() -> JoinAction { unfinishedTasks == 0 ? .returnNow : .suspend }
 
-    mutating func enqueueJoiner(_ token: Token) { joiners.append(token) }
+    @inlinable mutating func enqueueJoiner(_ token: Token) { joiners.append(token) }
 
-    mutating func cancelJoiner(_ token: Token) {
+    @inlinable mutating func cancelJoiner(_ token: Token) {
         if let i = joiners.firstIndex(of: token) { joiners.remove(at: i) }
     }
 
-    private mutating func takeJoiners() -> [Token] {
+    @inlinable mutating func takeJoiners() -> [Token] {
         let woken = Array(joiners)
         joiners.removeAll()
         return woken
@@ -187,19 +187,25 @@ struct QueueStateMachine<Element: Sendable, Getter: Hashable, Token: Hashable> {
 
     // MARK: Shutdown
 
-    struct ShutdownAction: Equatable {
+    @usableFromInline struct ShutdownAction: Equatable {
         /// Fail these with ``SynchronizationError/queueShutDown``.
-        var failGetters: [Getter] = []
+        @usableFromInline var failGetters: [Getter]
         /// Fail these with ``SynchronizationError/queueShutDown``.
-        var failPutters: [Token] = []
+        @usableFromInline var failPutters: [Token]
         /// Wake these: nothing is unfinished any more.
-        var wakeJoiners: [Token] = []
+        @usableFromInline var wakeJoiners: [Token]
+
+        @inlinable init(failGetters: [Getter] = [], failPutters: [Token] = [], wakeJoiners: [Token] = []) {
+            self.failGetters = failGetters
+            self.failPutters = failPutters
+            self.wakeJoiners = wakeJoiners
+        }
     }
 
     /// `shutdown(immediate:)` (CPython 3.13): puts fail from now on; gets drain
     /// the items left, then fail. `immediate` drops the items left and counts
     /// each one done, which may release joiners.
-    mutating func shutdown(immediate: Bool) -> ShutdownAction {
+    @inlinable mutating func shutdown(immediate: Bool) -> ShutdownAction {
         var action = ShutdownAction()
         if immediate {
             shutdownState = .immediate

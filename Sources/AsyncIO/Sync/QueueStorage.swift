@@ -1,30 +1,30 @@
-import DequeModule
-import HeapModule
+public import DequeModule
+public import HeapModule
 
 /// The items of a ``Queue``, kept in the order `get` takes them: first in
 /// first out, last in first out, or by priority (first in first out among
 /// equal priorities).
-struct QueueStorage<Element: Sendable> {
-    private let order: Queue<Element>.Order
-    private var list = Deque<Element>()
-    private var heap = Heap<Entry>()
+@usableFromInline struct QueueStorage<Element: Sendable> {
+    @usableFromInline let order: Queue<Element>.Order
+    @usableFromInline var list = Deque<Element>()
+    @usableFromInline var heap = Heap<Entry>()
     /// Sequence number of the next appended item (priority order).
-    private var nextSequence = 0
+    @usableFromInline var nextSequence = 0
     /// Sequence number of the next item put back at the front (priority order):
     /// below every number handed out so far.
-    private var frontSequence = -1
+    @usableFromInline var frontSequence = -1
 
-    init(order: Queue<Element>.Order) { self.order = order }
+    @inlinable init(order: Queue<Element>.Order) { self.order = order }
 
-    var count: Int {
+    @inlinable var count: Int {
         if case .priority = order { return heap.count }
         return list.count
     }
 
-    var isEmpty: Bool { count == 0 }
+    @inlinable var isEmpty: Bool { count == 0 }
 
     /// Adds an item put by `put`.
-    mutating func append(_ element: Element) {
+    @inlinable mutating func append(_ element: Element) {
         switch order {
         case .fifo, .lifo:
             list.append(element)
@@ -35,7 +35,7 @@ struct QueueStorage<Element: Sendable> {
     }
 
     /// Removes the item `get` takes next.
-    mutating func popNext() -> Element? {
+    @inlinable mutating func popNext() -> Element? {
         switch order {
         case .fifo: return list.popFirst()
         case .lifo: return list.popLast()
@@ -45,7 +45,7 @@ struct QueueStorage<Element: Sendable> {
 
     /// Puts an item taken by ``popNext()`` back where `get` takes it next
     /// (ahead of every item of the same priority).
-    mutating func putBack(_ element: Element) {
+    @inlinable mutating func putBack(_ element: Element) {
         switch order {
         case .fifo:
             list.prepend(element)
@@ -58,23 +58,29 @@ struct QueueStorage<Element: Sendable> {
     }
 
     /// Drops every item.
-    mutating func removeAll() {
+    @inlinable mutating func removeAll() {
         list.removeAll()
         heap = Heap()
     }
 
     /// A prioritised item: ordered by the queue's comparison, then by sequence.
-    struct Entry: Comparable {
-        let element: Element
-        let sequence: Int
-        let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
+    @usableFromInline struct Entry: Comparable {
+        @usableFromInline let element: Element
+        @usableFromInline let sequence: Int
+        @usableFromInline let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
 
-        static func < (a: Entry, b: Entry) -> Bool {
+        @inlinable init(element: Element, sequence: Int, areInIncreasingOrder: @escaping @Sendable (Element, Element) -> Bool) {
+            self.element = element
+            self.sequence = sequence
+            self.areInIncreasingOrder = areInIncreasingOrder
+        }
+
+        @inlinable static func < (a: Entry, b: Entry) -> Bool {
             if a.areInIncreasingOrder(a.element, b.element) { return true }
             if a.areInIncreasingOrder(b.element, a.element) { return false }
             return a.sequence < b.sequence
         }
 
-        static func == (a: Entry, b: Entry) -> Bool { a.sequence == b.sequence }
+        @inlinable static func == (a: Entry, b: Entry) -> Bool { a.sequence == b.sequence }
     }
 }

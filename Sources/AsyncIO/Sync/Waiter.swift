@@ -3,18 +3,21 @@
 ///
 /// Primitives keep their queue of waiters in a pure state machine (tested
 /// without the loop) and hand the `Waiter` objects to it as tokens.
-@Loop
-final class Waiter<Grant: Sendable>: Hashable {
+@Loop @usableFromInline
+final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
     private var continuation: UnsafeContinuation<Grant, any Error>?
     /// Cancellation arrived before the task parked.
     private var cancelledEarly = false
+    /// How to take this waiter out of its primitive, kept for the task's
+    /// cancellation handler while parked through the task's slot.
+    private var dequeue: (@Loop (Waiter) -> Void)?
     /// True from parking until the waiter is granted, failed or cancelled.
     private(set) var isParked = false
 
-    init() {}
+    @usableFromInline init() {}
 
     /// Wakes the task with `grant`. The waiter must be parked.
-    func resume(with grant: Grant) {
+    @usableFromInline func resume(with grant: Grant) {
         isParked = false
         continuation.take()!.resume(returning: grant)
     }
@@ -41,13 +44,36 @@ final class Waiter<Grant: Sendable>: Hashable {
     ///     already been granted: it must hand the grant on (pass a lock to the
     ///     next waiter, return a permit); the task then throws `CancellationError`.
     /// - Throws: `CancellationError`, or the error the primitive failed it with.
-    func park(
+    @usableFromInline func park(
         takeNow: () -> Result<Grant, any Error>? = { nil },
         enqueue: (Waiter) -> Void,
         dequeue: @escaping @Loop (Waiter) -> Void,
         giveBack: (Grant) -> Void = { _ in }
     ) async throws -> Grant {
         try Task.checkCancellation()
+        if let handle = AnyTaskHandle.runningHere() {
+            // A `createTask` task: its own handler reaches this waiter through
+            // the slot (ParkedWait.swift). The executor is inherited, so the
+            // check above, `takeNow` and the enqueue happen without a suspension.
+            if let now = takeNow() { return try now.get() }
+            self.dequeue = dequeue
+            defer {
+                if case .waiter(let parked) = handle.parkedIn, parked === self { handle.parkedIn = .nothing }
+                self.dequeue = nil
+            }
+            let grant = try await _unsafeInheritExecutor_withUnsafeThrowingContinuation {
+                (continuation: UnsafeContinuation<Grant, any Error>) in
+                self.continuation = continuation
+                isParked = true
+                enqueue(self)
+                handle.parkedIn = .waiter(self)
+            }
+            if Task.isCancelled {
+                giveBack(grant)
+                throw CancellationError()
+            }
+            return grant
+        }
         let grant = try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Grant, any Error>) in
                 if cancelledEarly {
@@ -83,6 +109,12 @@ final class Waiter<Grant: Sendable>: Hashable {
         return grant!
     }
 
+    /// Cancels a waiter parked through its task's slot.
+    func cancelWait() {
+        guard let dequeue else { return }
+        cancel(dequeue)
+    }
+
     private func cancel(_ dequeue: @Loop (Waiter) -> Void) {
         if isParked {
             dequeue(self)
@@ -94,6 +126,6 @@ final class Waiter<Grant: Sendable>: Hashable {
         }
     }
 
-    nonisolated static func == (a: Waiter, b: Waiter) -> Bool { a === b }
-    nonisolated func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+    @usableFromInline nonisolated static func == (a: Waiter, b: Waiter) -> Bool { a === b }
+    @usableFromInline nonisolated func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }

@@ -16,6 +16,10 @@ public class AnyTaskHandle: CustomStringConvertible {
     nonisolated(unsafe) unowned(unsafe) var registryPrevious: AnyTaskHandle?
     /// True once an unretrieved failure went to the exception handler.
     var reported = false
+    /// What the task waits in while suspended, for its cancellation handler
+    /// (ParkedWait.swift). Loop thread only; `nonisolated(unsafe)` so that
+    /// waits isolated to the caller's actor (I/O, sleep) can fill it without a hop.
+    nonisolated(unsafe) var parkedIn = ParkedWait.nothing
 
     init(name: String?) {
         explicitName = name
@@ -119,7 +123,7 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
         get async throws {
             retrieved = true
             if let outcome { return try outcome.get() }
-            if let current = EventLoop.shared.currentTaskHandle(), current === self {
+            if let current = AnyTaskHandle.runningHere(), current === self {
                 throw LoopError.awaitedItself(task: name)
             }
             let task = self.task!
@@ -168,7 +172,15 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
             throw CancellationError()
         }
         do {
-            let value = try await body()
+            // One cancellation handler for the task's whole life: waits record
+            // themselves in `parkedIn` instead of installing their own.
+            let value = try await RunningTask.$handle.withValue(self) {
+                try await withTaskCancellationHandler {
+                    try await body()
+                } onCancel: {
+                    EventLoop.shared.onLoop { Loop.assumeIsolated { self.cancelParkedWait() } }
+                }
+            }
             finish(.success(value))
             return value
         } catch {
@@ -207,10 +219,5 @@ extension EventLoop {
     }
 
     /// The handle of the task running now, if `createTask` made it.
-    func currentTaskHandle() -> AnyTaskHandle? {
-        // `UnsafeCurrentTask` is one reference to the same object a `Task` holds.
-        let current = withUnsafeCurrentTask { unsafeBitCast($0, to: UnsafeRawPointer?.self) }
-        guard let current else { return nil }
-        return core.pointee.tasks.handle(for: current)
-    }
+    func currentTaskHandle() -> AnyTaskHandle? { AnyTaskHandle.runningHere() }
 }
