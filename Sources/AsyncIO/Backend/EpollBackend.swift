@@ -8,22 +8,38 @@ import Glibc
 /// The epoll backend, for machines where io_uring is not permitted (Docker's
 /// default seccomp profile, `kernel.io_uring_disabled`, gVisor).
 ///
-/// Each request becomes readiness plus a non-blocking system call: `recv`/`send`
-/// are tried at once with `MSG_DONTWAIT` and wait for readiness only on
-/// `EAGAIN`; `read`, `write`, `accept`, `poll` and `connect` wait for readiness
-/// first (the fds given to them may be blocking). Completions are delivered in
-/// the same shape as io_uring's, so the loop above cannot tell the difference.
+/// Each request becomes readiness plus a non-blocking system call. Socket data
+/// operations (`recv`, `send`, `recvmsg`, `sendmsg`) register their fd once,
+/// edge-triggered, for as long as it lives (until the `close` request): the
+/// backend remembers per direction whether the last call hit `EAGAIN`, and
+/// until an event says otherwise it waits without trying the call again. An
+/// echo round trip is then one `recv` and one `send`, as in a hand-written
+/// epoll server, instead of two `epoll_ctl` and a failed `recv` more
+/// (docs/decisions/0004-persistent-epoll-registrations.md). `read`, `write`,
+/// `accept`, `poll` and `connect` wait for readiness first (the fds given to
+/// them may be blocking, and may be closed without a `close` request), with a
+/// level-triggered registration held only while they wait. Completions are
+/// delivered in the same shape as io_uring's, so the loop above cannot tell
+/// the difference.
 final class EpollBackend: LoopBackend {
-    private struct Operation {
+    fileprivate struct Operation {
         var userData: UInt64
         var request: IORequest
     }
 
     /// The operations waiting on one fd, by direction, in FIFO order.
-    private struct Interest {
+    fileprivate struct Interest {
         var readers: [Operation] = []
         var writers: [Operation] = []
+        /// The events registered with the kernel; 0 when not registered.
         var registered: UInt32 = 0
+        /// Registered edge-triggered until the `close` request, not only while
+        /// operations wait (socket data operations).
+        var persistent = false
+        /// Persistent fds: false once a call in that direction returned
+        /// `EAGAIN`, until the next event reports readiness again.
+        var mayRead = true
+        var mayWrite = true
 
         var wanted: UInt32 {
             (readers.isEmpty ? 0 : UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue))
@@ -33,8 +49,8 @@ final class EpollBackend: LoopBackend {
 
     private let epfd: Int32
     private let deliver: (Completion) -> Void
-    private var interests: [Int32: Interest] = [:]
-    private var fdOfOperation: [UInt64: Int32] = [:]
+    private var interests = InterestTable()
+    private var fdOfOperation = WaitingOperations()
     /// Completions produced outside `epoll_wait` (NOP, immediate results, cancels).
     private var ready: [Completion] = []
     private var events: UnsafeMutablePointer<epoll_event>
@@ -63,20 +79,10 @@ final class EpollBackend: LoopBackend {
         switch request {
         case .nop:
             ready.append(Completion(userData: userData, result: 0))
-        case .receive(let fd, let buffer, let count, let flags):
-            let n = recv(fd, buffer, count, flags | Int32(MSG_DONTWAIT))
-            if n >= 0 || errno != EAGAIN {
-                ready.append(Completion(userData: userData, result: n >= 0 ? Int32(n) : -errno))
-            } else {
-                wait(Operation(userData: userData, request: request), fd: fd, reading: true)
-            }
-        case .send(let fd, let buffer, let count, let flags):
-            let n = Glibc.send(fd, buffer, count, flags | Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
-            if n >= 0 || errno != EAGAIN {
-                ready.append(Completion(userData: userData, result: n >= 0 ? Int32(n) : -errno))
-            } else {
-                wait(Operation(userData: userData, request: request), fd: fd, reading: false)
-            }
+        case .receive(let fd, _, _, _), .receiveMessage(let fd, _):
+            submitSocketData(Operation(userData: userData, request: request), fd: fd, reading: true)
+        case .send(let fd, _, _, _), .sendMessage(let fd, _):
+            submitSocketData(Operation(userData: userData, request: request), fd: fd, reading: false)
         case .connect(let fd, let address, let length):
             if Glibc.connect(fd, address, length) == 0 {
                 ready.append(Completion(userData: userData, result: 0))
@@ -84,20 +90,6 @@ final class EpollBackend: LoopBackend {
                 wait(Operation(userData: userData, request: request), fd: fd, reading: false)
             } else {
                 ready.append(Completion(userData: userData, result: -errno))
-            }
-        case .sendMessage(let fd, let message):
-            let n = sendmsg(fd, message, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
-            if n >= 0 || errno != EAGAIN {
-                ready.append(Completion(userData: userData, result: n >= 0 ? Int32(n) : -errno))
-            } else {
-                wait(Operation(userData: userData, request: request), fd: fd, reading: false)
-            }
-        case .receiveMessage(let fd, let message):
-            let n = recvmsg(fd, message, Int32(MSG_DONTWAIT))
-            if n >= 0 || errno != EAGAIN {
-                ready.append(Completion(userData: userData, result: n >= 0 ? Int32(n) : -errno))
-            } else {
-                wait(Operation(userData: userData, request: request), fd: fd, reading: true)
             }
         case .read(let fd, _, _), .accept(let fd), .acceptMultishot(let fd):
             wait(Operation(userData: userData, request: request), fd: fd, reading: true)
@@ -108,7 +100,7 @@ final class EpollBackend: LoopBackend {
             wait(Operation(userData: userData, request: request), fd: fd, reading: reading)
         case .close(let fd):
             // Operations still waiting on the fd end as cancelled, as the fd goes away.
-            if let interest = interests.removeValue(forKey: fd) {
+            if let interest = interests.remove(fd) {
                 if interest.registered != 0 { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil) }
                 for op in interest.readers + interest.writers {
                     fdOfOperation.removeValue(forKey: op.userData)
@@ -120,7 +112,7 @@ final class EpollBackend: LoopBackend {
     }
 
     func cancel(userData target: UInt64) {
-        guard let fd = fdOfOperation.removeValue(forKey: target), var interest = interests[fd] else {
+        guard let fd = fdOfOperation.removeValue(forKey: target), var interest = interests.take(fd) else {
             ready.append(Completion(userData: OperationTable.cancelTag, result: -ENOENT))
             return
         }
@@ -140,13 +132,13 @@ final class EpollBackend: LoopBackend {
         for i in 0..<max(0, Int(n)) {
             let event = events[i]
             let fd = event.data.fd
-            guard var interest = interests[fd] else { continue }
+            guard var interest = interests.take(fd) else { continue }
             let failed = event.events & UInt32(EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
             if event.events & UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed {
-                progress(&interest.readers, revents: event.events)
+                interest.mayRead = progress(&interest.readers, revents: event.events)
             }
             if event.events & UInt32(EPOLLOUT.rawValue) != 0 || failed {
-                progress(&interest.writers, revents: event.events)
+                interest.mayWrite = progress(&interest.writers, revents: event.events)
             }
             update(fd, interest)
         }
@@ -157,15 +149,78 @@ final class EpollBackend: LoopBackend {
 
     // MARK: Readiness
 
+    /// The events of a persistent registration.
+    private static let persistentEvents = UInt32(EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
+        | UInt32(EPOLLET.rawValue)
+
+    /// A socket data operation: tried at once unless the last call in its
+    /// direction hit `EAGAIN` (and no event came since) or others wait before
+    /// it; if it would block, it waits on the fd's persistent registration.
+    private func submitSocketData(_ op: Operation, fd: Int32, reading: Bool) {
+        var interest = interests.take(fd) ?? Interest()
+        let mayTry = reading ? interest.mayRead && interest.readers.isEmpty : interest.mayWrite && interest.writers.isEmpty
+        if mayTry, let result = attempt(op.request, revents: 0) {
+            ready.append(Completion(userData: op.userData, result: result))
+            if interest.registered != 0 { interests[fd] = interest }
+            return
+        }
+        if reading {
+            interest.mayRead = false
+            interest.readers.append(op)
+        } else {
+            interest.mayWrite = false
+            interest.writers.append(op)
+        }
+        fdOfOperation.record(op.userData, fd: fd)
+        if !interest.persistent {
+            // Registering reports readiness that arrived since the call above.
+            var event = epoll_event()
+            event.events = Self.persistentEvents
+            event.data.fd = fd
+            if epoll_ctl(epfd, interest.registered == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0 {
+                fail(fd, interest, errno: errno)
+                return
+            }
+            interest.persistent = true
+            interest.registered = Self.persistentEvents
+        }
+        interests[fd] = interest
+    }
+
     private func wait(_ op: Operation, fd: Int32, reading: Bool) {
-        var interest = interests[fd] ?? Interest()
+        var interest = interests.take(fd) ?? Interest()
         if reading { interest.readers.append(op) } else { interest.writers.append(op) }
-        fdOfOperation[op.userData] = fd
+        fdOfOperation.record(op.userData, fd: fd)
+        if interest.persistent {
+            // An edge-triggered registration reports only changes: check the
+            // fd's readiness now (this is not a socket data operation, so rare).
+            var pollfd = pollfd(fd: fd, events: Int16(POLLIN | POLLOUT), revents: 0)
+            if Glibc.poll(&pollfd, 1, 0) > 0 {
+                let revents = UInt32(UInt16(bitPattern: pollfd.revents))
+                if reading { interest.mayRead = progress(&interest.readers, revents: revents) }
+                else { interest.mayWrite = progress(&interest.writers, revents: revents) }
+            }
+        }
         update(fd, interest)
     }
 
+    /// Fails the operations waiting on `fd` with `errno` and forgets it.
+    private func fail(_ fd: Int32, _ interest: Interest, errno error: Int32) {
+        for op in interest.readers + interest.writers {
+            fdOfOperation.removeValue(forKey: op.userData)
+            ready.append(Completion(userData: op.userData, result: -error))
+        }
+        if interest.registered != 0 { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil) }
+        _ = interests.remove(fd)
+    }
+
     /// Re-registers `fd` when the wanted events changed; forgets it when idle.
+    /// A persistent registration stays as it is until the `close` request.
     private func update(_ fd: Int32, _ interest: Interest) {
+        if interest.persistent {
+            interests[fd] = interest
+            return
+        }
         let wanted = interest.wanted
         if wanted != interest.registered {
             var event = epoll_event()
@@ -174,29 +229,27 @@ final class EpollBackend: LoopBackend {
             let op = interest.registered == 0 ? EPOLL_CTL_ADD : (wanted == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD)
             if epoll_ctl(epfd, op, fd, &event) != 0 {
                 // The fd is not pollable or not open: fail its operations at once.
-                let error = errno
-                for op in interest.readers + interest.writers {
-                    fdOfOperation.removeValue(forKey: op.userData)
-                    ready.append(Completion(userData: op.userData, result: -error))
-                }
-                if interest.registered != 0 { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil) }
-                interests.removeValue(forKey: fd)
+                fail(fd, interest, errno: errno)
                 return
             }
         }
         var stored = interest
         stored.registered = wanted
-        if wanted == 0 { interests.removeValue(forKey: fd) } else { interests[fd] = stored }
+        if wanted == 0 { _ = interests.remove(fd) } else { interests[fd] = stored }
     }
 
     /// Runs the waiting operations of one direction in order until one would block.
-    private func progress(_ queue: inout [Operation], revents: UInt32) {
+    ///
+    /// - Returns: false if one would block (a call returned `EAGAIN` or the
+    ///   readiness it waits for is absent), true if the queue ran empty.
+    @discardableResult
+    private func progress(_ queue: inout [Operation], revents: UInt32) -> Bool {
         while let op = queue.first {
             if case .pollMultishot(_, let mask) = op.request {
                 // Stays armed: one completion per readiness report; an error or
                 // hang-up ends it (as io_uring's multishot poll does).
                 let occurred = Int32(revents) & (Int32(mask) | Int32(POLLERR | POLLHUP))
-                if occurred == 0 { return }
+                if occurred == 0 { return false }
                 let final = occurred & Int32(POLLERR | POLLHUP) != 0
                 ready.append(Completion(userData: op.userData, result: occurred, flags: final ? 0 : IORING_CQE_F_MORE))
                 if final {
@@ -204,7 +257,7 @@ final class EpollBackend: LoopBackend {
                     fdOfOperation.removeValue(forKey: op.userData)
                     continue
                 }
-                return
+                return false
             }
             if case .acceptMultishot(let fd) = op.request {
                 // Stays first in the queue, posting one completion per connection,
@@ -214,7 +267,7 @@ final class EpollBackend: LoopBackend {
                     if socket >= 0 {
                         ready.append(Completion(userData: op.userData, result: socket, flags: IORING_CQE_F_MORE))
                     } else if errno == EAGAIN {
-                        return
+                        return false
                     } else {
                         ready.append(Completion(userData: op.userData, result: -errno))
                         queue.removeFirst()
@@ -224,11 +277,12 @@ final class EpollBackend: LoopBackend {
                 }
                 continue
             }
-            guard let result = attempt(op.request, revents: revents) else { return }
+            guard let result = attempt(op.request, revents: revents) else { return false }
             queue.removeFirst()
             fdOfOperation.removeValue(forKey: op.userData)
             ready.append(Completion(userData: op.userData, result: result))
         }
+        return true
     }
 
     /// Performs a ready operation; nil if it would still block.
@@ -263,5 +317,66 @@ final class EpollBackend: LoopBackend {
         case .nop, .close, .acceptMultishot, .pollMultishot:
             return 0
         }
+    }
+}
+
+/// The epoll backend's per-fd state, indexed by fd (fds are small and dense).
+/// ``take(_:)`` moves an entry out so that its queues are mutated without a
+/// copy-on-write, then the caller stores it back.
+private struct InterestTable {
+    private var entries: [EpollBackend.Interest?] = []
+
+    /// Moves the entry of `fd` out, leaving none.
+    mutating func take(_ fd: Int32) -> EpollBackend.Interest? {
+        guard fd >= 0, Int(fd) < entries.count else { return nil }
+        return entries[Int(fd)].take()
+    }
+
+    /// Removes and returns the entry of `fd`.
+    mutating func remove(_ fd: Int32) -> EpollBackend.Interest? { take(fd) }
+
+    subscript(fd: Int32) -> EpollBackend.Interest? {
+        get { fd >= 0 && Int(fd) < entries.count ? entries[Int(fd)] : nil }
+        set {
+            if Int(fd) >= entries.count {
+                guard newValue != nil else { return }
+                entries.append(contentsOf: repeatElement(nil, count: max(Int(fd) + 1, entries.count * 2) - entries.count))
+            }
+            entries[Int(fd)] = newValue
+        }
+    }
+}
+
+/// The fd each waiting operation waits on, for ``EpollBackend/cancel(userData:)``,
+/// indexed by the operation table's slot (the low 32 bits of `user_data`).
+private struct WaitingOperations {
+    private var entries: [(userData: UInt64, fd: Int32)] = []
+    private var overflow: [UInt64: Int32] = [:]
+    private static let indexLimit = 1 << 24
+
+    /// Records that the operation `userData` waits on `fd`.
+    mutating func record(_ userData: UInt64, fd: Int32) {
+        let index = Int(truncatingIfNeeded: userData & 0xffff_ffff)
+        if index >= Self.indexLimit {
+            // The loop's own tags (the wake-up read) are not table slots.
+            overflow[userData] = fd
+            return
+        }
+        if index >= entries.count {
+            let empty: (userData: UInt64, fd: Int32) = (0, -1)
+            entries.append(contentsOf: repeatElement(empty, count: max(index + 1, entries.count * 2) - entries.count))
+        }
+        entries[index] = (userData, fd)
+    }
+
+    /// Forgets the operation and returns its fd, if it was waiting.
+    @discardableResult
+    mutating func removeValue(forKey userData: UInt64) -> Int32? {
+        let index = Int(truncatingIfNeeded: userData & 0xffff_ffff)
+        if index >= Self.indexLimit { return overflow.removeValue(forKey: userData) }
+        guard index < entries.count, entries[index].userData == userData, entries[index].fd >= 0 else { return nil }
+        let fd = entries[index].fd
+        entries[index] = (0, -1)
+        return fd
     }
 }

@@ -1,51 +1,30 @@
-/// The live tasks made by `createTask` (and `run`): an intrusive doubly-linked
-/// list, so registering and unregistering a task costs two pointer writes and
-/// no hashing. Lookups by task address (debug-mode names of slow jobs) walk
-/// the list; they are rare (`currentTask()` uses the task-local binding). Loop-thread only.
+/// The live tasks made by `createTask` (and `run`), by the address of their
+/// Swift task. Waits look up the running task's handle here to record what it
+/// waits in (ParkedWait.swift), so the look-up must be O(1); a task-local
+/// binding would cost each task another frame in its allocator (about 2 KiB of
+/// memory per idle connection, measured). Loop-thread only.
 struct TaskRegistry {
-    private var head: AnyTaskHandle?
-    /// Tasks registered and not yet finished.
-    private(set) var count = 0
+    private var handles: [UnsafeRawPointer: AnyTaskHandle] = [:]
 
-    var isEmpty: Bool { count == 0 }
+    /// Tasks registered and not yet finished.
+    var count: Int { handles.count }
+
+    var isEmpty: Bool { handles.isEmpty }
 
     mutating func insert(_ handle: AnyTaskHandle, key: UnsafeRawPointer) {
         handle.registryKey = key
-        handle.registryNext = head
-        head?.registryPrevious = handle
-        head = handle
-        count += 1
+        handles[key] = handle
     }
 
     mutating func remove(_ handle: AnyTaskHandle) {
-        guard handle.registryKey != nil else { return }
-        if let previous = handle.registryPrevious { previous.registryNext = handle.registryNext } else { head = handle.registryNext }
-        handle.registryNext?.registryPrevious = handle.registryPrevious
-        handle.registryNext = nil
-        handle.registryPrevious = nil
+        guard let key = handle.registryKey else { return }
+        handles.removeValue(forKey: key)
         handle.registryKey = nil
-        count -= 1
     }
 
     /// The handle of the task at `key` (a Swift task's address), if registered.
-    func handle(for key: UnsafeRawPointer) -> AnyTaskHandle? {
-        var node = head
-        while let handle = node {
-            if handle.registryKey == key { return handle }
-            node = handle.registryNext
-        }
-        return nil
-    }
+    func handle(for key: UnsafeRawPointer) -> AnyTaskHandle? { handles[key] }
 
     /// Every registered handle.
-    var all: [AnyTaskHandle] {
-        var out: [AnyTaskHandle] = []
-        out.reserveCapacity(count)
-        var node = head
-        while let handle = node {
-            out.append(handle)
-            node = handle.registryNext
-        }
-        return out
-    }
+    var all: [AnyTaskHandle] { Array(handles.values) }
 }

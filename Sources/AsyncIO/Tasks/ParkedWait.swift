@@ -38,21 +38,15 @@ protocol CancellableWaiter: AnyObject {
     func cancelWait()
 }
 
-/// The handle of the running task, bound by `TaskHandle.execute` for the
-/// task's whole life. Child tasks inherit the binding, so read it through
-/// ``AnyTaskHandle/runningHere()``.
-enum RunningTask {
-    @TaskLocal static var handle: AnyTaskHandle?
-}
-
 extension AnyTaskHandle {
-    /// The handle of the task running now, if `createTask` (or `run`) made it:
-    /// nil in task-group children, `async let` bodies and other tasks, which
-    /// inherit their parent's binding but are not that task.
+    /// The handle of the task running now, if `createTask` (or `run`) made
+    /// it: nil in task-group children, `async let` bodies and other tasks.
+    /// Loop thread only.
     nonisolated static func runningHere() -> AnyTaskHandle? {
-        guard let handle = RunningTask.handle else { return nil }
+        // `UnsafeCurrentTask` is one reference to the same object a `Task` holds.
         let current = withUnsafeCurrentTask { unsafeBitCast($0, to: UnsafeRawPointer?.self) }
-        return handle.registryKey == current ? handle : nil
+        guard let current else { return nil }
+        return EventLoop.shared.core.pointee.tasks.handle(for: current)
     }
 
     /// Runs on the loop thread when the task is cancelled: cancels what it waits in.

@@ -10,10 +10,8 @@ public class AnyTaskHandle: CustomStringConvertible {
     nonisolated(unsafe) private(set) var hasFinished = false
     /// True once someone asked for the outcome (`value`, `result`): failures are then theirs.
     var retrieved = false
-    // The loop's task registry links live handles through these (TaskRegistry).
+    /// The Swift task's address while the loop's registry holds the handle.
     nonisolated(unsafe) var registryKey: UnsafeRawPointer?
-    nonisolated(unsafe) var registryNext: AnyTaskHandle?
-    nonisolated(unsafe) unowned(unsafe) var registryPrevious: AnyTaskHandle?
     /// True once an unretrieved failure went to the exception handler.
     var reported = false
     /// What the task waits in while suspended, for its cancellation handler
@@ -174,12 +172,9 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
         do {
             // One cancellation handler for the task's whole life: waits record
             // themselves in `parkedIn` instead of installing their own.
-            let value = try await RunningTask.$handle.withValue(self) {
-                try await withTaskCancellationHandler {
-                    try await body()
-                } onCancel: {
-                    EventLoop.shared.onLoop { Loop.assumeIsolated { self.cancelParkedWait() } }
-                }
+            // `body` itself is the operation: no closure frame between them.
+            let value = try await withTaskCancellationHandler(operation: body) {
+                EventLoop.shared.onLoop { Loop.assumeIsolated { self.cancelParkedWait() } }
             }
             finish(.success(value))
             return value
