@@ -303,6 +303,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     }
 
     /// Like ``perform(_:)`` but returns a negative result instead of throwing it.
+    @inline(__always)
     func submitAndAwait(_ request: IORequest, isolation: isolated (any Actor)? = #isolation) async throws -> Int32 {
         try checkOnLoop("I/O")
         if Task.isCancelled { throw CancellationError() }

@@ -4,7 +4,10 @@
 /// Loop-only (`@Loop`); from other threads or signal handlers use ``ThreadSafeFlag``.
 @Loop
 public final class Event {
-    private var machine = EventStateMachine<Waiter<Void>>()
+    // @exclusivity(unchecked) here and below: loop-thread state on the hot path; the
+    // compiler still checks exclusivity statically, the run-time check cost ~15% of an
+    // echo server's user time (docs/decisions/0005).
+    @exclusivity(unchecked) private var machine = EventStateMachine<Waiter<Void>>()
 
     /// Creates a cleared event.
     public init() {}

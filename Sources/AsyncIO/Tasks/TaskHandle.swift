@@ -17,7 +17,10 @@ public class AnyTaskHandle: CustomStringConvertible {
     /// What the task waits in while suspended, for its cancellation handler
     /// (ParkedWait.swift). Loop thread only; `nonisolated(unsafe)` so that
     /// waits isolated to the caller's actor (I/O, sleep) can fill it without a hop.
-    nonisolated(unsafe) var parkedIn = ParkedWait.nothing
+    // @exclusivity(unchecked) here and below: loop-thread state on the hot path; the
+    // compiler still checks exclusivity statically, the run-time check cost ~15% of an
+    // echo server's user time (docs/decisions/0005).
+    @exclusivity(unchecked) nonisolated(unsafe) var parkedIn = ParkedWait.nothing
 
     init(name: String?) {
         explicitName = name
