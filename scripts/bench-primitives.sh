@@ -146,15 +146,13 @@ for shape in ("1/1", "8/8"):
         twin_name = f"queue: default actor, {shape}, {size}"
         twin = med(harness, twin_name)
         uv = med(uvloop_, f"queue: {shape}, {size}")
-        ours_text = "hangs²" if ours is None and shape == "8/8" and size == "maxSize 1" else ns(ours)
+        ours_text = ns(ours)
         print(f"| {shape}, {size} | {ours_text} | {ns(twin)} | {ratio(ours, twin)} | {ns(med(fullpool, twin_name))} "
               f"| {ns(med(harness, f'queue: AsyncChannel default, {shape}'))} "
               f"| {ns(med(fullpool, f'queue: AsyncChannel default, {shape}'))} "
               f"| {ns(med(harness, f'queue: AsyncChannel loop, {shape}'))} "
               f"| {ns(med(asyncio_, f'queue: {shape}, {size}'))} | {ns(uv)} | {ratio(uv, ours)} |")
 
-print("\n² Not run: the library's Queue loses a waiting putter's wake-up in this case and the run")
-print("hangs (PRIMITIVES_INCLUDE_KNOWN_DEADLOCK=1 runs it anyway; see docs/benchmarks.md).")
 
 # Targets ------------------------------------------------------------------------
 print("\n| Target | Result | met |")

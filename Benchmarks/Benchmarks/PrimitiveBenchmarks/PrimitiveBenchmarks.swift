@@ -9,15 +9,6 @@
 
 import Benchmark
 import PrimitiveWorkloads
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The library's Queue loses a putter's wake-up when a slot reserved for it is
-/// handed straight to a getter (docs/benchmarks.md, "Synchronisation
-/// primitives"). With 8 producers and maxSize 1 that happens in every
-/// iteration and the run hangs, so that case runs only when this variable is set.
-let includeKnownDeadlock = getenv("PRIMITIVES_INCLUDE_KNOWN_DEADLOCK") != nil
 
 enum Metric {
     static let perSwitch = BenchmarkMetric.custom("ns per switch", polarity: .prefersSmaller, useScalingFactor: false)
@@ -89,13 +80,9 @@ let benchmarks: @Sendable () -> Void = {
 
     for (shape, producers, consumers) in queueShapes {
         for (sizeLabel, maxSize) in queueSizes {
-            if producers > 1 && maxSize == 1 && !includeKnownDeadlock {
-                // Skipped: see `includeKnownDeadlock`.
-            } else {
-                Benchmark("queue: loop, \(shape), \(sizeLabel)", configuration: configuration(Metric.perItem)) { benchmark in
-                    let ns = try onLoop { try await loopQueue(maxSize: maxSize, producers: producers, consumers: consumers) }
-                    benchmark.measurement(Metric.perItem, Int(ns) / Size.queueItems)
-                }
+            Benchmark("queue: loop, \(shape), \(sizeLabel)", configuration: configuration(Metric.perItem)) { benchmark in
+                let ns = try onLoop { try await loopQueue(maxSize: maxSize, producers: producers, consumers: consumers) }
+                benchmark.measurement(Metric.perItem, Int(ns) / Size.queueItems)
             }
             Benchmark("queue: default actor, \(shape), \(sizeLabel)", configuration: configuration(Metric.perItem)) { benchmark async in
                 let ns = await twinQueue(maxSize: maxSize, producers: producers, consumers: consumers)

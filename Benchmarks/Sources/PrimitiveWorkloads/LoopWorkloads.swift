@@ -131,9 +131,8 @@ public func loopQueue(maxSize: Int, producers: Int, consumers: Int) async throws
             for i in 0..<count { try await queue.put(i) }
         })
     }
-    // A lost wake-up in the library's Queue can leave a putter waiting on an
-    // empty bounded queue with several producers (docs/benchmarks.md); fail
-    // loudly instead of hanging the run.
+    // A lost wake-up (as the library's Queue once had with several producers
+    // and one slot; docs/benchmarks.md) would hang the run: fail loudly instead.
     let watchdog = createTask {
         try await AsyncIO.sleep(for: .seconds(20))
         fatalError("queue: loop, \(producers)/\(consumers), maxSize \(maxSize): no progress in 20 s (putter never woken)")
