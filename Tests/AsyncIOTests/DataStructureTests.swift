@@ -90,4 +90,30 @@ struct DataStructureTests {
         #expect(table.count == 0)
     }
 
+    @Test func theTaskRegistryFindsEveryLiveTaskThroughGrowthAndRemovals() throws {
+        // Handles are `@Loop` objects: build them on the loop.
+        try AsyncIO.run {
+            var registry = TaskRegistry()
+            // Addresses 16 bytes apart, as tasks are: consecutive keys, long probe runs.
+            let handles = (0..<1_000).map { _ in AnyTaskHandle(name: nil) }
+            func key(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(bitPattern: 0x10_0000 + i * 16)! }
+            for (i, handle) in handles.enumerated() { registry.insert(handle, key: key(i)) }
+            #expect(registry.count == 1_000)
+            // Remove every third, then check every key: removals must not hide later entries.
+            for i in stride(from: 0, to: 1_000, by: 3) { registry.remove(handles[i]) }
+            for i in 0..<1_000 {
+                let found = registry.handle(for: key(i))
+                if i % 3 == 0 { #expect(found == nil) } else { #expect(found === handles[i]) }
+            }
+            #expect(registry.count == 1_000 - 334)
+            #expect(registry.all.count == registry.count)
+            // Removing twice is harmless; re-inserting works.
+            registry.remove(handles[0])
+            registry.insert(handles[0], key: key(0))
+            #expect(registry.handle(for: key(0)) === handles[0])
+            for handle in handles { registry.remove(handle) }
+            #expect(registry.isEmpty)
+            #expect(registry.handle(for: key(5)) == nil)
+        }
+    }
 }

@@ -172,3 +172,20 @@ public func loopChannel(producers: Int, consumers: Int) async throws -> Int64 {
     for handle in handles { try await handle.value }
     return nowNanoseconds() - start
 }
+
+// MARK: - Spawn (CoreBenchmarks' "spawn: loop, createTask + value", for PrimitivesLoop)
+
+/// `Size.spawnTotal` empty `createTask` tasks in batches of 1,000, each awaited.
+@Loop
+public func loopSpawn() async throws -> Int64 {
+    let batch = 1_000
+    var handles: [TaskHandle<Void>] = []
+    handles.reserveCapacity(batch)
+    let start = nowNanoseconds()
+    for _ in 0..<(Size.spawnTotal / batch) {
+        for _ in 0..<batch { handles.append(createTask {}) }
+        for handle in handles { try await handle.value }
+        handles.removeAll(keepingCapacity: true)
+    }
+    return nowNanoseconds() - start
+}

@@ -74,6 +74,8 @@ public enum Size {
     /// Queue: items put and got per iteration (split evenly between the
     /// producers, and between the consumers).
     public static let queueItems = 100_000
+    /// Spawn (PrimitivesLoop only): tasks per iteration, as in CoreBenchmarks.
+    public static let spawnTotal = 200_000
     /// Task switches of the baseline (two tasks, half each).
     public static let switchRounds = 50_000
     /// Yields of the baseline.

@@ -39,3 +39,6 @@ for (shape, producers, consumers) in [("1/1", 1, 1), ("8/8", 8, 8)] {
         }
     }
 }
+try report("spawn: loop, createTask + value", "ns per task", divisor: Size.spawnTotal) {
+    try onLoop { try await loopSpawn() }
+}

@@ -174,9 +174,10 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
         }
         do {
             // One cancellation handler for the task's whole life: waits record
-            // themselves in `parkedIn` instead of installing their own.
-            // `body` itself is the operation: no closure frame between them.
-            let value = try await withTaskCancellationHandler(operation: body) {
+            // themselves in `parkedIn` instead of installing their own
+            // (decision 0005). `body` itself is the operation: no closure frame
+            // between them; the executor-inheriting form makes no switch.
+            let value = try await _unsafeInheritExecutor_withTaskCancellationHandler(operation: body) {
                 EventLoop.shared.onLoop { Loop.assumeIsolated { self.cancelParkedWait() } }
             }
             finish(.success(value))
