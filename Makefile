@@ -43,7 +43,7 @@ test-camera-vm: build
 test-tsan: deps
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product swift-asyncioPackageTests
 	ASYNCIO_UNDER_TSAN=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip-build --no-parallel \
-		--filter 'ThreadSafeFlag|LoopTests|ForeignTask'
+		--filter 'ThreadSafeFlag|LoopTests|ForeignTask|CancellationRouteTests'
 
 # Runtime micro-benchmarks beside Swift's default executor (see docs/benchmarks.md).
 bench: deps
