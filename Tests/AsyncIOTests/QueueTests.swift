@@ -8,6 +8,26 @@ private typealias Machine = QueueStateMachine<String, Int, String>
 
 @Suite("Queue state machine (no loop)")
 struct QueueStateMachineTests {
+    @Test func aPutterThatFindsRoomWhereItParksReservesTheSlotUnlessOthersWait() throws {
+        var q = Machine(maxSize: 1, order: .fifo)
+        #expect(try q.put("a") == .stored)
+        let whileFull = q.reserveSlotIfFree()
+        #expect(!whileFull, "full")
+        #expect(q.get() == .item("a", wakePutter: nil))
+        let afterGet = q.reserveSlotIfFree()
+        #expect(afterGet, "a get freed the slot and nobody waits for it")
+        #expect(q.isFull, "the reserved slot counts")
+        #expect(try q.putReserved("b") == .stored)
+        #expect(q.get() == .item("b", wakePutter: nil))
+        q.enqueuePutter("P1")
+        let behindPutter = q.reserveSlotIfFree()
+        #expect(!behindPutter, "a waiting putter comes first")
+        q.cancelPutter("P1")
+        _ = q.shutdown(immediate: false)
+        let afterShutdown = q.reserveSlotIfFree()
+        #expect(!afterShutdown, "shut down")
+    }
+
     @Test func itemsGoToWaitingGettersInFIFOOrderElseIntoTheQueue() throws {
         var q = Machine(maxSize: 0, order: .fifo)
         #expect(q.get() == .suspend)

@@ -45,7 +45,19 @@ public final class Barrier {
             for (i, waiter) in waiters.enumerated() { waiter.resume(with: i) }
             return index
         case .suspend:
+            // Arrives again where the task parks: in a bare `Task { @Loop in }`
+            // the hops before it suspend, and other parties may arrive meanwhile
+            // (an arrival that does not trip changes nothing, so this is safe).
             return try await Waiter<Int>().park(
+                takeNow: {
+                    switch machine.arrive() {
+                    case .broken: return .failure(SynchronizationError.barrierBroken)
+                    case .trip(let index, let waiters):
+                        for (i, waiter) in waiters.enumerated() { waiter.resume(with: i) }
+                        return .success(index)
+                    case .suspend: return nil
+                    }
+                },
                 enqueue: { machine.enqueue($0) },
                 dequeue: { [self] in machine.cancel($0) })
         }

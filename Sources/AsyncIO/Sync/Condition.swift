@@ -50,19 +50,28 @@ public final class Condition {
     ///   a notification this task received passes on to the next waiter.
     public func wait() async throws {
         guard lock.isLocked else { throw SynchronizationError.conditionLockNotHeld }
-        try lock.release()
         var failure: (any Error)?
         var notified = false
+        var released = false
         do {
+            // The lock is released where the task parks, after it joined the
+            // waiters (CPython's order): a notify, which needs the lock, cannot
+            // fall between the two, even in a bare `Task { @Loop in }` whose hops
+            // suspend.
             try await Waiter<Void>().park(
-                enqueue: { machine.enqueue($0) },
+                enqueue: {
+                    machine.enqueue($0)
+                    try? lock.release()
+                    released = true
+                },
                 dequeue: { [self] in machine.cancel($0) },
                 giveBack: { [self] in passNotificationOn() })
             notified = true
         } catch {
             failure = error
         }
-        if let error = await reacquireLock() {
+        // Cancelled before parking: the lock was never released, and is still held.
+        if released, let error = await reacquireLock() {
             // Notified, but this task will not act on it: let another waiter.
             if notified { passNotificationOn() }
             failure = failure ?? error

@@ -95,8 +95,14 @@ public final class Queue<Element: Sendable> {
 
     /// `put` on a full queue: waits for a slot, then stores `item`.
     @usableFromInline func putWaiting(_ item: Element) async throws {
-        // Woken with a slot reserved for this task.
+        // Woken with a slot reserved for this task. `takeNow` reserves one at
+        // once if a get freed it while the task was suspended before parking
+        // (bare `Task { @Loop in }` tasks suspend on their hops).
         try await Waiter<Void>().park(
+            takeNow: {
+                if machine.shutdownState != .open { return .failure(SynchronizationError.queueShutDown) }
+                return machine.reserveSlotIfFree() ? .success(()) : nil
+            },
             enqueue: { machine.enqueuePutter($0) },
             dequeue: { [self] in machine.cancelPutter($0) },
             giveBack: { [self] in machine.releaseSlot()?.resume(with: ()) })

@@ -82,6 +82,15 @@ public import DequeModule
         return store(item)
     }
 
+    /// A putter about to wait finds room after all (its task was suspended
+    /// between its check and parking, and a get freed a slot): reserves the
+    /// slot for it, unless other putters wait first (FIFO).
+    @inlinable mutating func reserveSlotIfFree() -> Bool {
+        guard shutdownState == .open, putters.isEmpty, !isFull else { return false }
+        reservedSlots += 1
+        return true
+    }
+
     /// After a reserved put was handed straight to a waiting getter, its slot
     /// is free again: grants it to the next waiting putter (returned, to wake).
     @inlinable mutating func grantFreedSlot() -> Token? { grantSlot() }
