@@ -6,7 +6,7 @@ import Testing
 /// suspend (they have no loop executor preference): a wait that checked the
 /// state, was suspended before parking and then parked would miss what
 /// happened in between. Each primitive re-checks where the task parks.
-@Suite("Queue, Condition and Barrier between bare tasks", .serialized, .timeLimit(.minutes(1)))
+@Suite("Queue, Condition, Barrier, gather and wait in bare tasks", .serialized, .timeLimit(.minutes(1)))
 struct BareTaskQueueConditionBarrierTests {
     /// Awaits `tasks`, forwarding the test's cancellation (bare tasks do not inherit it).
     @Loop
@@ -75,6 +75,29 @@ struct BareTaskQueueConditionBarrierTests {
             #expect(arrivals.values.count == 150)
             #expect(arrivals.values.sorted() == (0..<50).flatMap { _ in [0, 1, 2] }.sorted())
             #expect(barrier.waitingCount == 0)
+        }
+    }
+
+    /// The tasks a bare task gathers finish while its hop into `gather`'s wait
+    /// suspends it; the wait must see that where it parks.
+    @Test func gatherWaitShieldAndAsCompletedInBareTasksSeeTasksThatFinishedBeforeParking() throws {
+        try runLoopTest(timeout: .seconds(20)) {
+            let outer = Task { @Loop in
+                for _ in 0..<50 {
+                    let (a, b) = try await gather(createTask { 1 }, createTask { 2 })
+                    #expect(a + b == 3)
+                    let all = try await gather([createTask { 3 }, createTask { 4 }])
+                    #expect(all == [3, 4])
+                    let split = try await wait([createTask { 5 }], returnWhen: .allCompleted)
+                    #expect(split.pending.isEmpty)
+                    let shielded = try await shield(createTask { 6 })
+                    #expect(shielded == 6)
+                    var seen = 0
+                    for try await _ in asCompleted([createTask { 7 }, createTask { 8 }]) { seen += 1 }
+                    #expect(seen == 2)
+                }
+            }
+            try await awaitAll([outer])
         }
     }
 }

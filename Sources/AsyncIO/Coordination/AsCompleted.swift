@@ -47,7 +47,7 @@ public struct AsCompleted<T: Sendable>: AsyncSequence {
         ) async throws -> (TaskHandle<T>?, [TaskHandle<T>]) {
             if pending.isEmpty { return (nil, []) }
             if !pending.contains(where: { $0.isDone }) {
-                try await waitForTasks(pending, until: { _ in true })
+                try await waitForTasks(pending, ready: { pending.contains(where: { $0.isDone }) }, until: { _ in true })
             }
             var rest = pending
             let next = rest.remove(at: rest.firstIndex(where: { $0.isDone })!)

@@ -60,7 +60,15 @@ private func gatherAll(_ handles: [AnyTaskHandle], stopOnFailure: Bool) async th
     var remaining = handles.count { !$0.isDone }
     if remaining == 0 { return }
     var firstFailure: (any Error)?
-    try await waitForTasks(handles, until: { finished in
+    try await waitForTasks(handles, ready: {
+        // Counted again where the task parks (tasks may have finished meanwhile).
+        if stopOnFailure, let failed = handles.first(where: { $0.failure != nil }) {
+            firstFailure = failed.failure
+            return true
+        }
+        remaining = handles.count { !$0.isDone }
+        return remaining == 0
+    }, until: { finished in
         remaining -= 1
         if stopOnFailure, let failure = finished.failure {
             firstFailure = failure

@@ -8,7 +8,7 @@
 public func shield<T: Sendable>(_ task: TaskHandle<T>) async throws -> T {
     task.retrieved = true
     if !task.isDone {
-        try await waitForTasks([task], until: { _ in true })
+        try await waitForTasks([task], ready: { task.isDone }, until: { _ in true })
     }
     return try task.takeOutcome()
 }

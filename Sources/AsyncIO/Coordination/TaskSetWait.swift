@@ -4,18 +4,23 @@
 ///
 /// - Parameters:
 ///   - handles: the tasks to watch (finished ones are not watched).
+///   - ready: checked where the task parks, right before it starts watching:
+///     true ends the wait at once. The caller's own check ran earlier, and a
+///     bare `Task { @Loop in }` can be suspended in between while tasks finish.
 ///   - shouldWake: called with each task as it finishes; true ends the wait.
 ///   - onCancel: called if the waiting task is cancelled, before it throws.
 /// - Throws: `CancellationError` if the waiting task is cancelled.
 @Loop
 func waitForTasks(
     _ handles: [AnyTaskHandle],
+    ready: () -> Bool,
     until shouldWake: @escaping @Loop (AnyTaskHandle) -> Bool,
     onCancel: @escaping @Loop () -> Void = {}
 ) async throws {
     var watched: [(AnyTaskHandle, Int)] = []
     defer { for (handle, id) in watched { handle.removeObserver(id) } }
     try await Waiter<Void>().park(
+        takeNow: { ready() ? .success(()) : nil },
         enqueue: { waiter in
             for handle in handles where !handle.isDone {
                 let id = handle.addObserver { finished in

@@ -33,7 +33,7 @@ public func wait<T: Sendable>(
     }
     if tasks.isEmpty || satisfied(by: nil) { return split() }
     let body: @Loop () async throws -> Void = {
-        try await waitForTasks(tasks, until: { satisfied(by: $0) })
+        try await waitForTasks(tasks, ready: { satisfied(by: nil) }, until: { satisfied(by: $0) })
     }
     if let timeout {
         do {
