@@ -5,8 +5,9 @@
 /// handed permit on), except that ``release()`` throws when every permit is
 /// already free, which catches a release without a matching acquire.
 @Loop
-public final class BoundedSemaphore {
-    private var machine: SemaphoreStateMachine<Waiter<Void>>
+public final class BoundedSemaphore: PermitPool {
+    /// The permits and waiters (``PermitPool``).
+    var machine: SemaphoreStateMachine<Waiter<Void>>
 
     /// Creates a semaphore with `value` free permits; `value` is also the most
     /// there may ever be (CPython's default is 1).
@@ -31,14 +32,7 @@ public final class BoundedSemaphore {
     /// - Throws: `CancellationError` if cancelled while waiting; the task then
     ///   holds no permit (one it had just been handed passes on to the next
     ///   waiter, or back to the pool).
-    public func acquire() async throws {
-        if machine.acquire() == .acquired { return }
-        try await Waiter<Void>().park(
-            takeNow: { machine.acquire() == .acquired ? .success(()) : nil },
-            enqueue: { machine.enqueue($0) },
-            dequeue: { [self] in machine.cancel($0) },
-            giveBack: { [self] in wake(machine.returnPermit()) })
-    }
+    public func acquire() async throws { try await acquirePermit() }
 
     /// Returns a permit: hands it to the first waiting task, or adds it to the
     /// free permits.
@@ -59,9 +53,5 @@ public final class BoundedSemaphore {
         try await acquire()
         defer { try? release() }
         return try await body()
-    }
-
-    private func wake(_ action: SemaphoreStateMachine<Waiter<Void>>.ReleaseAction) {
-        if case .handOff(let waiter) = action { waiter.resume(with: ()) }
     }
 }

@@ -8,8 +8,9 @@
 /// Prefer ``withPermit(_:)`` (`async with sem:`). ``release()`` is never checked
 /// against the initial value; use ``BoundedSemaphore`` for that.
 @Loop
-public final class Semaphore {
-    private var machine: SemaphoreStateMachine<Waiter<Void>>
+public final class Semaphore: PermitPool {
+    /// The permits and waiters (``PermitPool``).
+    var machine: SemaphoreStateMachine<Waiter<Void>>
 
     /// Creates a semaphore with `value` free permits (CPython's default is 1).
     ///
@@ -30,14 +31,7 @@ public final class Semaphore {
     /// - Throws: `CancellationError` if cancelled while waiting; the task then
     ///   holds no permit (one it had just been handed passes on to the next
     ///   waiter, or back to the pool).
-    public func acquire() async throws {
-        if machine.acquire() == .acquired { return }
-        try await Waiter<Void>().park(
-            takeNow: { machine.acquire() == .acquired ? .success(()) : nil },
-            enqueue: { machine.enqueue($0) },
-            dequeue: { [self] in machine.cancel($0) },
-            giveBack: { [self] in wake(machine.returnPermit()) })
-    }
+    public func acquire() async throws { try await acquirePermit() }
 
     /// Returns a permit: hands it to the first waiting task, or adds it to the
     /// free permits. Never throws; releasing more often than acquiring raises
@@ -55,9 +49,5 @@ public final class Semaphore {
         try await acquire()
         defer { release() }
         return try await body()
-    }
-
-    private func wake(_ action: SemaphoreStateMachine<Waiter<Void>>.ReleaseAction) {
-        if case .handOff(let waiter) = action { waiter.resume(with: ()) }
     }
 }

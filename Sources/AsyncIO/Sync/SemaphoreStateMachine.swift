@@ -66,3 +66,27 @@ struct SemaphoreStateMachine<Token: Hashable> {
         if let i = waiters.firstIndex(of: token) { waiters.remove(at: i) }
     }
 }
+
+/// What ``Semaphore`` and ``BoundedSemaphore`` share: waiting for a permit and
+/// handing a returned one to the first waiter. They differ only in `release`.
+@Loop
+protocol PermitPool: AnyObject {
+    var machine: SemaphoreStateMachine<Waiter<Void>> { get set }
+}
+
+extension PermitPool {
+    /// Takes a permit, waiting in FIFO order while none is free.
+    func acquirePermit() async throws {
+        if machine.acquire() == .acquired { return }
+        try await Waiter<Void>().park(
+            takeNow: { machine.acquire() == .acquired ? .success(()) : nil },
+            enqueue: { machine.enqueue($0) },
+            dequeue: { [self] in machine.cancel($0) },
+            giveBack: { [self] in wake(machine.returnPermit()) })
+    }
+
+    /// Wakes the waiter a returned permit was handed to, if any.
+    func wake(_ action: SemaphoreStateMachine<Waiter<Void>>.ReleaseAction) {
+        if case .handOff(let waiter) = action { waiter.resume(with: ()) }
+    }
+}
