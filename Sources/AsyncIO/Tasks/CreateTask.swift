@@ -8,14 +8,14 @@
 /// - Parameters:
 ///   - name: shown in diagnostics; defaults to `Task-N`.
 ///   - body: the task's code.
-@Loop @discardableResult
+@Loop @discardableResult @inlinable
 public func createTask<T: Sendable>(name: String? = nil, _ body: @escaping @Loop () async throws -> T) -> TaskHandle<T> {
     TaskHandle.spawn(name: name, body)
 }
 
 extension Loop {
     /// Same as the free function ``createTask(name:_:)`` (MicroPython's `Loop.create_task`).
-    @Loop @discardableResult
+    @Loop @discardableResult @inlinable
     public static func createTask<T: Sendable>(name: String? = nil, _ body: @escaping @Loop () async throws -> T) -> TaskHandle<T> {
         TaskHandle.spawn(name: name, body)
     }

@@ -42,7 +42,7 @@ extension AnyTaskHandle {
     /// The handle of the task running now, if `createTask` (or `run`) made
     /// it: nil in task-group children, `async let` bodies and other tasks.
     /// Loop thread only.
-    nonisolated static func runningHere() -> AnyTaskHandle? {
+    @usableFromInline nonisolated static func runningHere() -> AnyTaskHandle? {
         // `UnsafeCurrentTask` is one reference to the same object a `Task` holds.
         let current = withUnsafeCurrentTask { unsafeBitCast($0, to: UnsafeRawPointer?.self) }
         guard let current else { return nil }

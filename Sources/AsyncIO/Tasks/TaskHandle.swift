@@ -9,11 +9,11 @@ public class AnyTaskHandle: CustomStringConvertible {
     /// Set once the body has returned or thrown; read by the loop's run condition.
     nonisolated(unsafe) private(set) var hasFinished = false
     /// True once someone asked for the outcome (`value`, `result`): failures are then theirs.
-    var retrieved = false
+    @usableFromInline var retrieved = false
     /// The Swift task's address while the loop's registry holds the handle.
     nonisolated(unsafe) var registryKey: UnsafeRawPointer?
     /// True once an unretrieved failure went to the exception handler.
-    var reported = false
+    @usableFromInline var reported = false
     /// What the task waits in while suspended, for its cancellation handler
     /// (ParkedWait.swift). Loop thread only; `nonisolated(unsafe)` so that
     /// waits isolated to the caller's actor (I/O, sleep) can fill it without a hop.
@@ -22,7 +22,7 @@ public class AnyTaskHandle: CustomStringConvertible {
     // echo server's user time (docs/decisions/0005).
     @exclusivity(unchecked) nonisolated(unsafe) var parkedIn = ParkedWait.nothing
 
-    init(name: String?) {
+    @usableFromInline init(name: String?) {
         explicitName = name
         serial = AnyTaskHandle.nextSerial
         AnyTaskHandle.nextSerial &+= 1
@@ -61,7 +61,7 @@ public class AnyTaskHandle: CustomStringConvertible {
     private var observers: [(id: Int, call: @Loop (AnyTaskHandle) -> Void)] = []
     private var nextObserverID = 0
 
-    func markFinished(failure: (any Error)?) {
+    @usableFromInline func markFinished(failure: (any Error)?) {
         hasFinished = true
         self.failure = failure
         let toCall = observers
@@ -98,8 +98,11 @@ enum TaskNaming {
 /// awaits it is reported to the loop's exception handler, once.
 @Loop
 public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
-    private var task: Task<Success, any Error>?
-    private var outcome: Result<Success, any Error>?
+    // Internal and inlinable, with `spawn`, `execute`, `finish` and `value`, so
+    // that clients specialise a task's life for its result type: unspecialised,
+    // generic metadata look-ups were about 12% of a spawn (docs/benchmarks.md).
+    @usableFromInline var task: Task<Success, any Error>?
+    @usableFromInline var outcome: Result<Success, any Error>?
 
     /// The outcome once the task finished, nil while it runs. Reading it counts
     /// as retrieving a failure (the exception handler is then not called).
@@ -120,7 +123,7 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
     ///
     /// - Throws: what the task threw, `CancellationError` if it was cancelled,
     ///   ``LoopError/awaitedItself(task:)`` if a task awaits its own handle.
-    public var value: Success {
+    @inlinable public var value: Success {
         get async throws {
             retrieved = true
             if let outcome { return try outcome.get() }
@@ -145,15 +148,16 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
     }
 
     /// Starts `body` as a task on the loop and registers it.
+    @inlinable
     static func spawn(name: String?, _ body: @escaping @Loop () async throws -> Success) -> TaskHandle<Success> {
         let handle = TaskHandle(name: name)
-        let loop = EventLoop.shared
         // A closure value, not a literal, avoids a region-isolation checker
         // crash with `Task(executorPreference:) { @Loop in ... }` (swiftlang/swift#86180).
         let operation: @Loop () async throws -> Success = { try await handle.execute(body) }
-        let task = Task(name: name, executorPreference: loop.taskExecutor, operation: operation)
+        let task = Task(name: name, executorPreference: AnyTaskHandle.loopTaskExecutor, operation: operation)
         handle.task = task
-        loop.register(handle, for: task)
+        // The registry's key is the task's address (a `Task` is one reference).
+        handle.register(key: unsafeBitCast(task, to: UnsafeRawPointer.self))
         return handle
     }
 
@@ -165,8 +169,9 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
         return handle
     }
 
-    private func execute(_ body: @Loop () async throws -> Success) async throws -> Success {
-        defer { EventLoop.shared.unregister(self) }
+    @inlinable
+    func execute(_ body: @Loop () async throws -> Success) async throws -> Success {
+        defer { unregister() }
         // Cancelled before it first ran: the body never runs (MicroPython).
         if Task.isCancelled {
             finish(.failure(CancellationError()))
@@ -178,7 +183,7 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
             // (decision 0005). `body` itself is the operation: no closure frame
             // between them; the executor-inheriting form makes no switch.
             let value = try await _unsafeInheritExecutor_withTaskCancellationHandler(operation: body) {
-                EventLoop.shared.onLoop { Loop.assumeIsolated { self.cancelParkedWait() } }
+                self.forwardCancellation()
             }
             finish(.success(value))
             return value
@@ -197,22 +202,32 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
         }
     }
 
-    private func finish(_ result: Result<Success, any Error>) {
+    @inlinable
+    func finish(_ result: Result<Success, any Error>) {
         outcome = result
         if case .failure(let error) = result { markFinished(failure: error) } else { markFinished(failure: nil) }
     }
 }
 
+extension AnyTaskHandle {
+    /// The loop's task-executor identity, which every loop task prefers.
+    @usableFromInline nonisolated static var loopTaskExecutor: any TaskExecutor { EventLoop.shared.taskExecutor }
+
+    /// Enters the loop's registry under `key`, the address of its Swift task.
+    @usableFromInline func register(key: UnsafeRawPointer) {
+        EventLoop.shared.core.pointee.tasks.insert(self, key: key)
+    }
+
+    /// Leaves the loop's registry (the body has finished).
+    @usableFromInline func unregister() { EventLoop.shared.unregister(self) }
+
+    /// The task's cancellation handler: cancels, on the loop thread, what it waits in.
+    @usableFromInline nonisolated func forwardCancellation() {
+        EventLoop.shared.onLoop { Loop.assumeIsolated { self.cancelParkedWait() } }
+    }
+}
+
 extension EventLoop {
-    /// The address Swift's runtime uses for a task (a `Task` is one reference).
-    nonisolated func key<S, F>(of task: Task<S, F>) -> UnsafeRawPointer {
-        unsafeBitCast(task, to: UnsafeRawPointer.self)
-    }
-
-    func register<S, F>(_ handle: AnyTaskHandle, for task: Task<S, F>) {
-        core.pointee.tasks.insert(handle, key: key(of: task))
-    }
-
     func unregister(_ handle: AnyTaskHandle) {
         core.pointee.tasks.remove(handle)
     }
