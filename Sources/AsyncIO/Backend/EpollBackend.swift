@@ -56,6 +56,8 @@ final class EpollBackend: LoopBackend {
     @exclusivity(unchecked) private var fdOfOperation = WaitingOperations()
     /// Completions produced outside `epoll_wait` (NOP, immediate results, cancels).
     @exclusivity(unchecked) private var ready: [Completion] = []
+    /// The completions `poll` is delivering (the previous `ready`, kept for its capacity).
+    @exclusivity(unchecked) private var delivering: [Completion] = []
     private var events: UnsafeMutablePointer<epoll_event>
     private let eventCapacity = 128
 
@@ -145,9 +147,10 @@ final class EpollBackend: LoopBackend {
             }
             update(fd, interest)
         }
-        let completions = ready
-        ready.removeAll(keepingCapacity: true)
-        for completion in completions { deliver(completion) }
+        // Swap buffers instead of copying: delivering may submit, which appends to `ready`.
+        swap(&ready, &delivering)
+        for completion in delivering { deliver(completion) }
+        delivering.removeAll(keepingCapacity: true)
     }
 
     // MARK: Readiness

@@ -31,7 +31,7 @@ public final class SocketStream {
     private var receiveBuffer: UnsafeMutableRawBufferPointer { receiveStorage.bytes }
     private static let maximumReceiveSize = 64 * 1024
 
-    // Writing. `output`, `sendError` and `drainThreshold` are read by
+    // Writing. `output`, `sendError` and `highWaterMarkStorage` are read by
     // `drain()`'s fast path in the caller's context, after it checked that it
     // runs on the loop thread, the only thread that touches them.
     nonisolated(unsafe) private let output = SendBuffer()
@@ -46,10 +46,11 @@ public final class SocketStream {
     private let closed = Future<Void>()
 
     /// Queued output above which ``drain()`` waits (default 64 KiB, as CPython).
-    public var highWaterMark = 64 * 1024 {
-        didSet { drainThreshold = highWaterMark }
+    public var highWaterMark: Int {
+        get { highWaterMarkStorage }
+        set { highWaterMarkStorage = newValue }
     }
-    nonisolated(unsafe) private var drainThreshold = 64 * 1024
+    nonisolated(unsafe) private var highWaterMarkStorage = 64 * 1024
     /// Queued output at which a waiting ``drain()`` resumes (default 16 KiB).
     public var lowWaterMark = 16 * 1024
 
@@ -246,7 +247,7 @@ public final class SocketStream {
         // caller's context: no executor switch (docs/decisions/0005).
         if Loop.isOnLoopThread {
             if let sendError { throw sendError }
-            if output.count <= drainThreshold { return }
+            if output.count <= highWaterMarkStorage { return }
         }
         try await drainWaiting()
     }

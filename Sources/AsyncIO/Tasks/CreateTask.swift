@@ -27,6 +27,6 @@ extension Loop {
 ///   `createTask` (for example in an `async let` child, which is part of its parent).
 @Loop
 public func currentTask() throws -> AnyTaskHandle {
-    guard let handle = EventLoop.shared.currentTaskHandle() else { throw LoopError.noRunningTask }
+    guard let handle = AnyTaskHandle.runningHere() else { throw LoopError.noRunningTask }
     return handle
 }

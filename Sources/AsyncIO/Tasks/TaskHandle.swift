@@ -219,19 +219,10 @@ extension AnyTaskHandle {
     }
 
     /// Leaves the loop's registry (the body has finished).
-    @usableFromInline func unregister() { EventLoop.shared.unregister(self) }
+    @usableFromInline func unregister() { EventLoop.shared.core.pointee.tasks.remove(self) }
 
     /// The task's cancellation handler: cancels, on the loop thread, what it waits in.
     @usableFromInline nonisolated func forwardCancellation() {
         EventLoop.shared.onLoop { Loop.assumeIsolated { self.cancelParkedWait() } }
     }
-}
-
-extension EventLoop {
-    func unregister(_ handle: AnyTaskHandle) {
-        core.pointee.tasks.remove(handle)
-    }
-
-    /// The handle of the task running now, if `createTask` made it.
-    func currentTaskHandle() -> AnyTaskHandle? { AnyTaskHandle.runningHere() }
 }
