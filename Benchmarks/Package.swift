@@ -21,11 +21,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
+        // The clock, the loop thread and the switch hand-off every target shares.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "AsyncIO", package: "swift-asyncio")],
+            path: "Sources/BenchmarkSupport"
+        ),
         .executableTarget(
             name: "CoreBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "AsyncIO", package: "swift-asyncio"),
+                "BenchmarkSupport",
             ],
             path: "Benchmarks/CoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -34,6 +41,7 @@ let package = Package(
         // default executor has its whole cooperative pool (see its main.swift).
         .executableTarget(
             name: "DefaultExecutorFullPool",
+            dependencies: ["BenchmarkSupport"],
             path: "Sources/DefaultExecutorFullPool"
         ),
         // Camera completion-to-user latency, zero-copy beside copying (docs/benchmarks.md, "Camera").
@@ -42,6 +50,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncIO", package: "swift-asyncio"),
                 .product(name: "AsyncIOCamera", package: "swift-asyncio"),
+                "BenchmarkSupport",
             ],
             path: "Sources/CameraLatency"
         ),
@@ -52,6 +61,7 @@ let package = Package(
         .target(
             name: "PrimitiveWorkloads",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "AsyncIO", package: "swift-asyncio"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "DequeModule", package: "swift-collections"),

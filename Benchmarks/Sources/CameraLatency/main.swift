@@ -15,16 +15,10 @@
 
 import AsyncIO
 import AsyncIOCamera
+import BenchmarkSupport
 #if canImport(Glibc)
 import Glibc
 #endif
-
-@inline(__always)
-func nowNanoseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)
-}
 
 /// How the consumer takes frames.
 enum Path: String, CaseIterable {

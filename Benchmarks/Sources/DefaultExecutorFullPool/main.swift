@@ -7,33 +7,11 @@
 // Same work and same per-op metrics as CoreBenchmarks; prints the median of
 // the repetitions. Run: swift run -c release DefaultExecutorFullPool [repetitions]
 
+import BenchmarkSupport
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
-
-@inline(__always)
-func nowNanoseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)
-}
-
-/// The same hand-off as CoreBenchmarks' `Baton`.
-final class Baton: Sendable {
-    private let slot = Atomic<UInt>(0)
-
-    @inline(__always)
-    func handOff(_ continuation: UnsafeContinuation<Void, Never>) {
-        let other = slot.exchange(unsafeBitCast(continuation, to: UInt.self), ordering: .acquiringAndReleasing)
-        if other != 0 { unsafeBitCast(other, to: UnsafeContinuation<Void, Never>.self).resume() }
-    }
-
-    func finish() {
-        let other = slot.exchange(0, ordering: .acquiringAndReleasing)
-        if other != 0 { unsafeBitCast(other, to: UnsafeContinuation<Void, Never>.self).resume() }
-    }
-}
 
 let switchRounds = 50_000
 let spawnTotal = 1_000_000

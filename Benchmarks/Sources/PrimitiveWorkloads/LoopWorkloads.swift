@@ -8,23 +8,6 @@ import Synchronization
 
 // MARK: - Baselines (measured in the same run as the primitives)
 
-/// CoreBenchmarks' hand-off: two tasks resume each other through
-/// `UnsafeContinuation`s, one switch per call (see `Baton` there).
-final class Baton: Sendable {
-    private let slot = Atomic<UInt>(0)
-
-    @inline(__always)
-    func handOff(_ continuation: UnsafeContinuation<Void, Never>) {
-        let other = slot.exchange(unsafeBitCast(continuation, to: UInt.self), ordering: .acquiringAndReleasing)
-        if other != 0 { unsafeBitCast(other, to: UnsafeContinuation<Void, Never>.self).resume() }
-    }
-
-    func finish() {
-        let other = slot.exchange(0, ordering: .acquiringAndReleasing)
-        if other != 0 { unsafeBitCast(other, to: UnsafeContinuation<Void, Never>.self).resume() }
-    }
-}
-
 @Loop
 private func playIsolated(_ baton: Baton, rounds: Int) async {
     for _ in 0..<rounds {
