@@ -33,6 +33,7 @@ public struct ServerOptions: Sendable {
 public struct UsageError: Error, CustomStringConvertible {
     /// What was wrong.
     public var message: String
+    /// A readable form, for logs and messages.
     public var description: String { message }
 }
 

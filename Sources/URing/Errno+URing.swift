@@ -102,5 +102,6 @@ public struct RingUnavailableError: Error, Sendable, CustomStringConvertible {
         self.reason = "this kernel's io_uring lacks \(what)"
     }
 
+    /// A readable form, for logs and messages.
     public var description: String { reason }
 }

@@ -27,6 +27,7 @@ public enum RingSetupMode: String, Sendable, CustomStringConvertible {
     /// No optional flags.
     case plain = "plain"
 
+    /// A readable form, for logs and messages.
     public var description: String { rawValue }
 }
 

@@ -11,6 +11,7 @@ public enum BackendKind: String, Sendable, CustomStringConvertible {
     /// epoll: readiness notification plus non-blocking system calls.
     case epoll
 
+    /// A readable form, for logs and messages.
     public var description: String { rawValue }
 }
 

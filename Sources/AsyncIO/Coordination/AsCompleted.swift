@@ -16,6 +16,7 @@ public func asCompleted<T: Sendable>(_ tasks: [TaskHandle<T>]) -> AsCompleted<T>
 /// the tasks themselves are not cancelled.
 @Loop
 public struct AsCompleted<T: Sendable>: AsyncSequence {
+    /// The values the sequence yields.
     public typealias Element = TaskHandle<T>
     private let tasks: [TaskHandle<T>]
 

@@ -14,6 +14,7 @@ public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `Loop.stop()` ended `run` or `runUntilComplete` before its task finished.
     case stoppedBeforeCompletion
 
+    /// A readable form, for logs and messages.
     public var description: String {
         switch self {
         case .alreadyRunning:
@@ -38,5 +39,6 @@ public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct TimeoutError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Creates the error.
     public init() {}
+    /// A readable form, for logs and messages.
     public var description: String { "the operation timed out" }
 }

@@ -89,6 +89,7 @@ public struct LoopStatistics: Sendable, Hashable, CustomStringConvertible {
         self.readyJobs = readyJobs
     }
 
+    /// A readable form, for logs and messages.
     public var description: String {
         "operations in flight: \(operationsInFlight), timers: \(timers), tasks: \(tasks), ready jobs: \(readyJobs)"
     }

@@ -103,6 +103,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// A readable form, for logs and messages.
     public var description: String {
         switch family {
         case AF_INET6: return "[\(host)]:\(port)"
@@ -118,12 +119,14 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// True when both hold the same `sockaddr` bytes (family, port and address).
     public static func == (a: SocketAddress, b: SocketAddress) -> Bool {
         a.length == b.length && withUnsafeBytes(of: a.storage) { x in
             withUnsafeBytes(of: b.storage) { y in x.prefix(Int(a.length)).elementsEqual(y.prefix(Int(b.length))) }
         }
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         withUnsafeBytes(of: storage) { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
     }

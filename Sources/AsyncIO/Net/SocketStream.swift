@@ -365,8 +365,10 @@ public final class SocketStream {
 extension SocketStream {
     /// The lines of a stream, as an `AsyncSequence` (`for try await line in stream.lines`).
     public struct Lines: AsyncSequence, Sendable {
+        /// The values the sequence yields.
         public typealias Element = [UInt8]
         let stream: SocketStream
+        /// Starts an iteration (`for try await`).
         public func makeAsyncIterator() -> Iterator { Iterator(stream: stream) }
 
         /// Reads the next line; nil at end of stream.
@@ -382,8 +384,10 @@ extension SocketStream {
 
     /// The chunks of a stream as they arrive, as an `AsyncSequence`.
     public struct Chunks: AsyncSequence, Sendable {
+        /// The values the sequence yields.
         public typealias Element = [UInt8]
         let stream: SocketStream
+        /// Starts an iteration (`for try await`).
         public func makeAsyncIterator() -> Iterator { Iterator(stream: stream) }
 
         /// Reads the next chunk; nil at end of stream.

@@ -19,6 +19,7 @@ public enum StreamError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A system call failed with this errno (bind, listen, socket, ...).
     case system(call: String, errno: Int32)
 
+    /// A readable form, for logs and messages.
     public var description: String {
         switch self {
         case .incompleteRead(let partial, let expected):

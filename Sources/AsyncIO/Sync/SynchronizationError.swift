@@ -18,6 +18,7 @@ public enum SynchronizationError: Error, Sendable, Equatable, CustomStringConver
     /// `Condition.wait`/`notify` called without holding the condition's lock.
     case conditionLockNotHeld
 
+    /// A readable form, for logs and messages.
     public var description: String {
         switch self {
         case .lockNotAcquired: return "release() of a lock that is not acquired"

@@ -16,6 +16,7 @@ public struct ExceptionContext: Sendable, CustomStringConvertible {
         self.task = task
     }
 
+    /// A readable form, for logs and messages.
     public var description: String {
         var text = message
         if let task { text += "; task: \(task.nameForDiagnostics)" }

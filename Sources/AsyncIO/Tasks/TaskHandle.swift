@@ -83,6 +83,7 @@ public class AnyTaskHandle: CustomStringConvertible {
         observers.removeAll { $0.id == id }
     }
 
+    /// A readable form, for logs and messages.
     public nonisolated var description: String { "<Task \(nameForDiagnostics)>" }
 }
 
