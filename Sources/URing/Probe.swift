@@ -61,5 +61,9 @@ extension Ring {
         (IORING_OP_SEND, "SEND"), (IORING_OP_RECV, "RECV"), (IORING_OP_ACCEPT, "ACCEPT"),
         (IORING_OP_CONNECT, "CONNECT"), (IORING_OP_CLOSE, "CLOSE"),
         (IORING_OP_SENDMSG, "SENDMSG"), (IORING_OP_RECVMSG, "RECVMSG"),
+        // Not submitted: its presence marks Linux 5.19, which brought the multishot
+        // accept and IORING_RECVSEND_POLL_FIRST the runtime uses (both are flags,
+        // which the probe cannot see).
+        (IORING_OP_SOCKET, "SOCKET (Linux 5.19: multishot accept, RECVSEND_POLL_FIRST)"),
     ]
 }

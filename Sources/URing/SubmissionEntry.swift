@@ -55,9 +55,15 @@ public struct SubmissionEntry {
         io_uring_prep_write(raw, fd, buffer, count, offset)
     }
 
-    /// `IORING_OP_RECV` of up to `count` bytes.
-    @inlinable public func receive(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, flags: Int32 = 0) {
+    /// `IORING_OP_RECV` of up to `count` bytes. `pollFirst` sets
+    /// `IORING_RECVSEND_POLL_FIRST` (Linux 5.19): the kernel waits for readiness
+    /// before the first try, for sockets that are probably empty (a try that
+    /// fails with `EAGAIN` costs a socket lock and a full `tcp_recvmsg`).
+    @inlinable public func receive(
+        fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, flags: Int32 = 0, pollFirst: Bool = false
+    ) {
         io_uring_prep_recv(raw, fd, buffer, count, flags)
+        if pollFirst { raw.pointee.ioprio |= UInt16(IORING_RECVSEND_POLL_FIRST) }
     }
 
     /// `IORING_OP_SEND` of `count` bytes; `MSG_NOSIGNAL` is always added, so a

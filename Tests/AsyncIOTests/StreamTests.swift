@@ -184,6 +184,36 @@ struct StreamTests {
         }
     }
 
+    /// A receive that takes less than it asked for leaves the socket empty, so
+    /// the next one waits for readiness first (POLL_FIRST on io_uring; no retry
+    /// until an event on epoll). Bytes and the end of stream that arrive while no
+    /// read waits must still be seen: on epoll their event is consumed before
+    /// the read, and only the remembered end of input keeps the read from
+    /// waiting for an event that never comes.
+    @Test func aShortReadThenBytesAndEndOfStreamArrivingUnreadAreAllSeen() throws {
+        try runLoopTest {
+            try await withServer(host: "127.0.0.1", port: 0, handler: { stream in
+                let first = try await stream.read()
+                try stream.write("ok \(first.count)\n")
+                try await sleepMs(100)  // "bc" and the FIN arrive meanwhile
+                let second = try await waitFor({ try await stream.read() }, timeout: .seconds(5))
+                let end = try await waitFor({ try await stream.read() }, timeout: .seconds(5))
+                try stream.write("\(String(decoding: second, as: UTF8.self)) \(end.count)\n")
+                try await stream.drain()
+            }) { server in
+                let client = try await openConnection(host: "127.0.0.1", port: server.localAddress.port)
+                try client.write("a")
+                let ack = try await client.readLine()
+                #expect(ack == Array("ok 1\n".utf8))
+                try client.write("bc")
+                client.writeEOF()
+                let reply = try await waitFor({ try await client.readLine() }, timeout: .seconds(5))
+                #expect(reply == Array("bc 0\n".utf8))
+                client.close()
+            }
+        }
+    }
+
     @Test func writeEOFEndsTheSendingSideButStillReads() throws {
         try runLoopTest {
             try await withServer(host: "127.0.0.1", port: 0, handler: { stream in

@@ -11,12 +11,13 @@ import Glibc
 /// Each request becomes readiness plus a non-blocking system call. Socket data
 /// operations (`recv`, `send`, `recvmsg`, `sendmsg`) register their fd once,
 /// edge-triggered, for as long as it lives (until the `close` request): the
-/// backend remembers per direction whether the last call hit `EAGAIN`, and
-/// until an event says otherwise it waits without trying the call again. An
-/// echo round trip is then one `recv` and one `send`, as in a hand-written
-/// epoll server, instead of two `epoll_ctl` and a failed `recv` more
-/// (docs/decisions/0004-persistent-epoll-registrations.md). `read`, `write`,
-/// `accept`, `poll` and `connect` wait for readiness first (the fds given to
+/// backend remembers per direction whether the last call hit `EAGAIN` (or, for
+/// a stream receive, came back short: the socket is empty), and until an event
+/// says otherwise it waits without trying the call again. An echo round trip
+/// is then one `recv` and one `send`, as in a hand-written epoll server,
+/// instead of two `epoll_ctl` and a failed `recv` more (docs/decisions/0004
+/// and 0006). `read`, `write`, `accept`, `poll` and `connect` wait for
+/// readiness first (the fds given to
 /// them may be blocking, and may be closed without a `close` request), with a
 /// level-triggered registration held only while they wait. Completions are
 /// delivered in the same shape as io_uring's, so the loop above cannot tell
@@ -40,6 +41,9 @@ final class EpollBackend: LoopBackend {
         /// `EAGAIN`, until the next event reports readiness again.
         var mayRead = true
         var mayWrite = true
+        /// An event reported end of input or an error (`EPOLLRDHUP`, `EPOLLHUP`,
+        /// `EPOLLERR`): final, so a short receive no longer means "drained".
+        var readClosed = false
 
         var wanted: UInt32 {
             (readers.isEmpty ? 0 : UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue))
@@ -84,7 +88,7 @@ final class EpollBackend: LoopBackend {
         switch request {
         case .nop:
             ready.append(Completion(userData: userData, result: 0))
-        case .receive(let fd, _, _, _), .receiveMessage(let fd, _):
+        case .receive(let fd, _, _, _, _), .receiveMessage(let fd, _):
             submitSocketData(Operation(userData: userData, request: request), fd: fd, reading: true)
         case .send(let fd, _, _, _), .sendMessage(let fd, _):
             submitSocketData(Operation(userData: userData, request: request), fd: fd, reading: false)
@@ -139,8 +143,9 @@ final class EpollBackend: LoopBackend {
             let fd = event.data.fd
             guard var interest = interests.take(fd) else { continue }
             let failed = event.events & UInt32(EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+            if event.events & UInt32(EPOLLRDHUP.rawValue) != 0 || failed { interest.readClosed = true }
             if event.events & UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed {
-                interest.mayRead = progress(&interest.readers, revents: event.events)
+                interest.mayRead = progress(&interest.readers, revents: event.events, readClosed: interest.readClosed)
             }
             if event.events & UInt32(EPOLLOUT.rawValue) != 0 || failed {
                 interest.mayWrite = progress(&interest.writers, revents: event.events)
@@ -167,7 +172,12 @@ final class EpollBackend: LoopBackend {
         let mayTry = reading ? interest.mayRead && interest.readers.isEmpty : interest.mayWrite && interest.writers.isEmpty
         if mayTry, let result = attempt(op.request, revents: 0) {
             ready.append(Completion(userData: op.userData, result: result))
-            if interest.registered != 0 { interests[fd] = interest }
+            if reading && Self.drained(op.request, result: result, readClosed: interest.readClosed) {
+                interest.mayRead = false
+                interests[fd] = interest
+            } else if interest.registered != 0 {
+                interests[fd] = interest
+            }
             return
         }
         if reading {
@@ -244,12 +254,25 @@ final class EpollBackend: LoopBackend {
         if wanted == 0 { _ = interests.remove(fd) } else { interests[fd] = stored }
     }
 
+    /// True when a stream receive's result shows that it took all the socket
+    /// held: fewer bytes than asked for, and no end of input reported. TCP's
+    /// `recv` stops short only when the receive queue is empty, and bytes that
+    /// arrive later raise a new edge-triggered event, so the next receive can
+    /// wait for that event instead of first failing with `EAGAIN` (tokio
+    /// clears readiness on a short read the same way).
+    private static func drained(_ request: IORequest, result: Int32, readClosed: Bool) -> Bool {
+        guard case .receive(_, _, let count, _, _) = request, !readClosed else { return false }
+        return result > 0 && Int(result) < count
+    }
+
     /// Runs the waiting operations of one direction in order until one would block.
     ///
-    /// - Returns: false if one would block (a call returned `EAGAIN` or the
-    ///   readiness it waits for is absent), true if the queue ran empty.
+    /// - Returns: false if one would block (a call returned `EAGAIN`, the
+    ///   readiness it waits for is absent, or a short stream receive drained the
+    ///   socket), true if the queue ran empty.
     @discardableResult
-    private func progress(_ queue: inout [Operation], revents: UInt32) -> Bool {
+    private func progress(_ queue: inout [Operation], revents: UInt32, readClosed: Bool = true) -> Bool {
+        var drained = false
         while let op = queue.first {
             if case .pollMultishot(_, let mask) = op.request {
                 // Stays armed: one completion per readiness report; an error or
@@ -287,8 +310,9 @@ final class EpollBackend: LoopBackend {
             queue.removeFirst()
             fdOfOperation.removeValue(forKey: op.userData)
             ready.append(Completion(userData: op.userData, result: result))
+            if Self.drained(op.request, result: result, readClosed: readClosed) { drained = true }
         }
-        return true
+        return !drained
     }
 
     /// Performs a ready operation; nil if it would still block.
@@ -302,7 +326,7 @@ final class EpollBackend: LoopBackend {
             return result(Glibc.read(fd, buffer, Int(count)))
         case .write(let fd, let buffer, let count):
             return result(Glibc.write(fd, buffer, Int(count)))
-        case .receive(let fd, let buffer, let count, let flags):
+        case .receive(let fd, let buffer, let count, let flags, _):
             return result(recv(fd, buffer, count, flags | Int32(MSG_DONTWAIT)))
         case .send(let fd, let buffer, let count, let flags):
             return result(Glibc.send(fd, buffer, count, flags | Int32(MSG_DONTWAIT | MSG_NOSIGNAL)))

@@ -19,8 +19,12 @@ enum IORequest {
     /// Multishot poll: one completion per readiness event (`IORING_CQE_F_MORE`
     /// on all but the last), until cancelled or the fd fails.
     case pollMultishot(fd: Int32, events: UInt32)
-    /// `recv(2)` of up to `count` bytes.
-    case receive(fd: Int32, buffer: UnsafeMutableRawPointer, count: Int, flags: Int32)
+    /// `recv(2)` of up to `count` bytes from a stream socket (datagram sockets use
+    /// `receiveMessage`). `likelyEmpty`: the previous receive drained the socket,
+    /// so io_uring waits for readiness before trying (`IORING_RECVSEND_POLL_FIRST`)
+    /// instead of failing a first try with `EAGAIN`. The epoll backend keeps its
+    /// own record of that (a result short of `count` means drained).
+    case receive(fd: Int32, buffer: UnsafeMutableRawPointer, count: Int, flags: Int32, likelyEmpty: Bool)
     /// `send(2)` with `MSG_NOSIGNAL` of `count` bytes.
     case send(fd: Int32, buffer: UnsafeRawPointer, count: Int, flags: Int32)
     /// `accept4(2)` with `SOCK_CLOEXEC | SOCK_NONBLOCK`; the result is the new fd.

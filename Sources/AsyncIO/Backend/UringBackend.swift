@@ -54,8 +54,8 @@ final class UringBackend: LoopBackend {
             sqe.poll(fd: fd, events: events)
         case .pollMultishot(let fd, let events):
             sqe.poll(fd: fd, events: events, multishot: true)
-        case .receive(let fd, let buffer, let count, let flags):
-            sqe.receive(fd: fd, into: buffer, count: count, flags: flags)
+        case .receive(let fd, let buffer, let count, let flags, let likelyEmpty):
+            sqe.receive(fd: fd, into: buffer, count: count, flags: flags, pollFirst: likelyEmpty)
         case .send(let fd, let buffer, let count, let flags):
             sqe.send(fd: fd, from: buffer, count: count, flags: flags)
         case .accept(let fd):

@@ -25,6 +25,9 @@ public final class SocketStream {
     @exclusivity(unchecked) private var inputStart = 0
     @exclusivity(unchecked) private var atEOF = false
     @exclusivity(unchecked) private var reading = false
+    /// The last receive took less than it asked for, so the socket was empty
+    /// after it: the next one waits for readiness before trying.
+    @exclusivity(unchecked) private var receiveDrained = false
     // Adaptive receive buffer: starts small so idle connections are cheap, and
     // doubles (to 64 KiB) each time a receive fills it.
     @exclusivity(unchecked) private var receiveStorage: ReceiveBuffer
@@ -153,7 +156,9 @@ public final class SocketStream {
         reading = true
         defer { reading = false }
         let n = try await EventLoop.shared.submitAndAwait(
-            .receive(fd: fileDescriptor, buffer: receiveBuffer.baseAddress!, count: receiveBuffer.count, flags: 0))
+            .receive(
+                fd: fileDescriptor, buffer: receiveBuffer.baseAddress!, count: receiveBuffer.count, flags: 0,
+                likelyEmpty: receiveDrained))
         if n < 0 {
             if closing { throw StreamError.closed }
             throw StreamError.io(-n)
@@ -170,6 +175,7 @@ public final class SocketStream {
             inputStart = 0
         }
         input.append(contentsOf: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<Int(n)]))
+        receiveDrained = Int(n) < receiveBuffer.count
         if Int(n) == receiveBuffer.count && receiveBuffer.count < Self.maximumReceiveSize {
             receiveStorage = ReceiveBuffer(size: receiveBuffer.count * 2)
         }
