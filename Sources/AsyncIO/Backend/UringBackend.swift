@@ -5,9 +5,23 @@ import Glibc
 #endif
 
 /// The io_uring backend: one ring, submissions batched until the loop polls.
+/// On a busy loop, receives on sockets their last receive left empty go to the
+/// kernel one enter after the rest of the batch (docs/decisions/0006).
 final class UringBackend: LoopBackend {
     private let ring: Ring
     private let deliver: (Completion) -> Void
+    /// Receives on sockets that were empty, held back until the entries queued
+    /// before them reached the kernel (see ``poll(timeoutNanoseconds:)``).
+    @exclusivity(unchecked) private var deferredReceives: [(request: IORequest, userData: UInt64)] = []
+    /// Completions the last ``poll(timeoutNanoseconds:)`` delivered: a measure of
+    /// how long a loop turn takes, so of whether holding a receive back one
+    /// enter gives its peer time to answer.
+    @exclusivity(unchecked) private var completionsLastPoll = 0
+    /// From this many completions in the last poll on, receives on empty sockets
+    /// are held back (tests set 0 to hold back every one).
+    var receiveDeferralThreshold = 8
+    /// Receives held back so far (for tests).
+    private(set) var deferredReceiveCount = 0
 
     /// Sets up a ring.
     ///
@@ -21,7 +35,7 @@ final class UringBackend: LoopBackend {
 
     var description: String { "io_uring (\(ring.mode), \(ring.entries) entries)" }
 
-    var hasPendingSubmissions: Bool { ring.pendingSubmissions > 0 }
+    var hasPendingSubmissions: Bool { ring.pendingSubmissions > 0 || !deferredReceives.isEmpty }
 
     /// The next free submission entry. A full SQ is flushed to the kernel; if the
     /// kernel first wants completions reaped (`EBUSY`), they are delivered and the
@@ -42,6 +56,33 @@ final class UringBackend: LoopBackend {
     }
 
     func submit(_ request: IORequest, userData: UInt64) {
+        switch request {
+        case .receive(_, _, _, _, true) where completionsLastPoll >= receiveDeferralThreshold:
+            deferredReceives.append((request, userData))
+            deferredReceiveCount &+= 1
+            return
+        case .close where !deferredReceives.isEmpty:
+            // A held-back receive must reach the kernel before its fd is closed
+            // (and its number perhaps reused by an accept in the same enter).
+            queueDeferredReceives()
+        default:
+            break
+        }
+        prepare(request, userData: userData)
+    }
+
+    /// Moves the held-back receives into the submission queue.
+    private func queueDeferredReceives() {
+        for (request, userData) in deferredReceives {
+            guard case .receive(let fd, let buffer, let count, let flags, _) = request else { continue }
+            let sqe = nextEntry()
+            sqe.receive(fd: fd, into: buffer, count: count, flags: flags)
+            sqe.userData = userData
+        }
+        deferredReceives.removeAll(keepingCapacity: true)
+    }
+
+    private func prepare(_ request: IORequest, userData: UInt64) {
         let sqe = nextEntry()
         switch request {
         case .nop:
@@ -75,24 +116,44 @@ final class UringBackend: LoopBackend {
     }
 
     func cancel(userData target: UInt64) {
+        // A held-back receive reaches the kernel ahead of its cancel.
+        if !deferredReceives.isEmpty { queueDeferredReceives() }
         let sqe = nextEntry()
         sqe.cancel(userData: target)
         sqe.userData = OperationTable.cancelTag
     }
 
     func poll(timeoutNanoseconds: Int64?) {
-        do {
-            if timeoutNanoseconds == 0 {
-                try ring.submitAndGetEvents()
-            } else {
-                try ring.submitAndWait(timeoutNanoseconds: timeoutNanoseconds)
+        if !deferredReceives.isEmpty {
+            // Receives on sockets found empty go to the kernel one enter after the
+            // sends queued with them: the peers' answers to those sends then
+            // usually arrived, and the receive completes inline instead of
+            // arming a poll and running again from task work (decision 0006).
+            if ring.pendingSubmissions > 0 { enter { () throws(Errno) in try ring.submitAndGetEvents() } }
+            queueDeferredReceives()
+            if ring.readyCompletions > 0 {
+                completionsLastPoll = ring.reap(deliver)
+                return
             }
-        } catch let error where error == .resourceBusy || error == .resourceTemporarilyUnavailable {
-            // The kernel holds overflowed completions: reap them; the next poll submits.
+        }
+        if timeoutNanoseconds == 0 {
+            enter { () throws(Errno) in try ring.submitAndGetEvents() }
+        } else {
+            enter { () throws(Errno) in try ring.submitAndWait(timeoutNanoseconds: timeoutNanoseconds) }
+        }
+        completionsLastPoll = ring.reap(deliver)
+        assert(ring.droppedCompletions == 0, "io_uring dropped completions: a CQ overflow without NODROP")
+    }
+
+    /// Runs one `io_uring_enter`. `EBUSY`/`EAGAIN` mean the kernel holds
+    /// overflowed completions: the reap that follows takes them, and the next
+    /// poll submits again. Any other error is a bug in the loop.
+    private func enter(_ call: () throws(Errno) -> Void) {
+        do {
+            try call()
+        } catch where error == .resourceBusy || error == .resourceTemporarilyUnavailable {
         } catch {
             preconditionFailure("io_uring_enter failed on the loop's own ring: \(error)")
         }
-        ring.reap(deliver)
-        assert(ring.droppedCompletions == 0, "io_uring dropped completions: a CQ overflow without NODROP")
     }
 }
