@@ -170,8 +170,6 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: taskExecutor.asUnownedTaskExecutor())
     }
 
-
-
     private func runTimed(_ job: UnownedJob, threshold: Int64) {
         // A task's job is the task itself; look it up now, as a task that
         // finishes inside this job unregisters before it returns.
