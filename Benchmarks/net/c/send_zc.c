@@ -73,6 +73,16 @@ static void connect_pair(int *sender, int *receiver) {
     setsockopt(*sender, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+// Queues one send of a whole buffer from `slot`; a zero-copy send owes two
+// CQEs (its result and the notification that the buffer is free again).
+static void queue_send(struct io_uring *ring, int fd, int zero_copy, char *buffer, int slot, int *pending) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+    if (zero_copy) io_uring_prep_send_zc(sqe, fd, buffer, message_size, MSG_NOSIGNAL, 0);
+    else io_uring_prep_send(sqe, fd, buffer, message_size, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, (uint64_t)slot);
+    pending[slot] = zero_copy ? 2 : 1;
+}
+
 static void run(int zero_copy) {
     int sender, receiver;
     connect_pair(&sender, &receiver);
@@ -91,13 +101,7 @@ static void run(int zero_copy) {
     uint64_t bytes = 0;
     int failed = 0;
     double start = now(CLOCK_MONOTONIC), cpu_start = now(CLOCK_THREAD_CPUTIME_ID);
-    for (int i = 0; i < depth; i++) {
-        struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-        if (zero_copy) io_uring_prep_send_zc(sqe, sender, buffers[i], message_size, MSG_NOSIGNAL, 0);
-        else io_uring_prep_send(sqe, sender, buffers[i], message_size, MSG_NOSIGNAL);
-        io_uring_sqe_set_data64(sqe, (uint64_t)i);
-        pending[i] = zero_copy ? 2 : 1;
-    }
+    for (int i = 0; i < depth; i++) queue_send(&ring, sender, zero_copy, buffers[i], i, pending);
     io_uring_submit(&ring);
     int in_flight = depth;
     int stopping = 0;
@@ -117,11 +121,7 @@ static void run(int zero_copy) {
         io_uring_cqe_seen(&ring, cqe);
         if (pending[slot] > 0) continue;
         if (stopping || now(CLOCK_MONOTONIC) - start >= seconds) { stopping = 1; in_flight--; continue; }
-        struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-        if (zero_copy) io_uring_prep_send_zc(sqe, sender, buffers[slot], message_size, MSG_NOSIGNAL, 0);
-        else io_uring_prep_send(sqe, sender, buffers[slot], message_size, MSG_NOSIGNAL);
-        io_uring_sqe_set_data64(sqe, (uint64_t)slot);
-        pending[slot] = zero_copy ? 2 : 1;
+        queue_send(&ring, sender, zero_copy, buffers[slot], slot, pending);
         io_uring_submit(&ring);
     }
     double elapsed = now(CLOCK_MONOTONIC) - start, cpu = now(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
