@@ -17,11 +17,10 @@ import Glibc
 /// is then one `recv` and one `send`, as in a hand-written epoll server,
 /// instead of two `epoll_ctl` and a failed `recv` more (docs/decisions/0004
 /// and 0006). `read`, `write`, `accept`, `poll` and `connect` wait for
-/// readiness first (the fds given to
-/// them may be blocking, and may be closed without a `close` request), with a
-/// level-triggered registration held only while they wait. Completions are
-/// delivered in the same shape as io_uring's, so the loop above cannot tell
-/// the difference.
+/// readiness first (the fds given to them may be blocking, and may be closed
+/// without a `close` request), with a level-triggered registration held only
+/// while they wait. Completions are delivered in the same shape as io_uring's,
+/// so the loop above cannot tell the difference.
 final class EpollBackend: LoopBackend {
     fileprivate struct Operation {
         var userData: UInt64
@@ -213,7 +212,7 @@ final class EpollBackend: LoopBackend {
             var pollfd = pollfd(fd: fd, events: Int16(POLLIN | POLLOUT), revents: 0)
             if Glibc.poll(&pollfd, 1, 0) > 0 {
                 let revents = UInt32(UInt16(bitPattern: pollfd.revents))
-                if reading { interest.mayRead = progress(&interest.readers, revents: revents) }
+                if reading { interest.mayRead = progress(&interest.readers, revents: revents, readClosed: interest.readClosed) }
                 else { interest.mayWrite = progress(&interest.writers, revents: revents) }
             }
         }
@@ -267,11 +266,13 @@ final class EpollBackend: LoopBackend {
 
     /// Runs the waiting operations of one direction in order until one would block.
     ///
+    /// - Parameter readClosed: the fd reported end of input, so a short stream
+    ///   receive does not mean drained (irrelevant for writers: never receives).
     /// - Returns: false if one would block (a call returned `EAGAIN`, the
     ///   readiness it waits for is absent, or a short stream receive drained the
     ///   socket), true if the queue ran empty.
     @discardableResult
-    private func progress(_ queue: inout [Operation], revents: UInt32, readClosed: Bool = true) -> Bool {
+    private func progress(_ queue: inout [Operation], revents: UInt32, readClosed: Bool = false) -> Bool {
         var drained = false
         while let op = queue.first {
             if case .pollMultishot(_, let mask) = op.request {
