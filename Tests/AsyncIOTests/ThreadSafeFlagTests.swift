@@ -155,7 +155,7 @@ struct ThreadSafeFlagCancellationTests {
             // Let the loop notice the set and wake the waiter, then cancel it before it runs.
             let canceller = createTask { waiter.cancel() }
             try await sleepMs(0)
-            try await canceller.value
+            _ = try await canceller.value
             _ = await waiter.result(settledBy: ())
             // Either the waiter consumed the set, or the set is still there.
             if waiter.isCancelled {

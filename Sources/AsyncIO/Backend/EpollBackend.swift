@@ -33,16 +33,19 @@ final class EpollBackend: LoopBackend {
         var writers: [Operation] = []
         /// The events registered with the kernel; 0 when not registered.
         var registered: UInt32 = 0
-        /// Registered edge-triggered until the `close` request, not only while
-        /// operations wait (socket data operations).
-        var persistent = false
         /// Persistent fds: false once a call in that direction returned
-        /// `EAGAIN`, until the next event reports readiness again.
+        /// `EAGAIN` (or a stream receive came back short), until the next event
+        /// reports readiness again.
         var mayRead = true
         var mayWrite = true
         /// An event reported end of input or an error (`EPOLLRDHUP`, `EPOLLHUP`,
         /// `EPOLLERR`): final, so a short receive no longer means "drained".
         var readClosed = false
+
+        /// Registered edge-triggered until the `close` request, not only while
+        /// operations wait (socket data operations): only that registration
+        /// is edge-triggered.
+        var persistent: Bool { registered & UInt32(EPOLLET.rawValue) != 0 }
 
         var wanted: UInt32 {
             (readers.isEmpty ? 0 : UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue))
@@ -108,7 +111,7 @@ final class EpollBackend: LoopBackend {
             wait(Operation(userData: userData, request: request), fd: fd, reading: reading)
         case .close(let fd):
             // Operations still waiting on the fd end as cancelled, as the fd goes away.
-            if let interest = interests.remove(fd) {
+            if let interest = interests.take(fd) {
                 if interest.registered != 0 { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil) }
                 for op in interest.readers + interest.writers {
                     fdOfOperation.removeValue(forKey: op.userData)
@@ -171,7 +174,7 @@ final class EpollBackend: LoopBackend {
         let mayTry = reading ? interest.mayRead && interest.readers.isEmpty : interest.mayWrite && interest.writers.isEmpty
         if mayTry, let result = attempt(op.request, revents: 0) {
             ready.append(Completion(userData: op.userData, result: result))
-            if reading && Self.drained(op.request, result: result, readClosed: interest.readClosed) {
+            if Self.drained(op.request, result: result, readClosed: interest.readClosed) {
                 interest.mayRead = false
                 interests[fd] = interest
             } else if interest.registered != 0 {
@@ -196,7 +199,6 @@ final class EpollBackend: LoopBackend {
                 fail(fd, interest, errno: errno)
                 return
             }
-            interest.persistent = true
             interest.registered = Self.persistentEvents
         }
         interests[fd] = interest
@@ -226,7 +228,7 @@ final class EpollBackend: LoopBackend {
             ready.append(Completion(userData: op.userData, result: -error))
         }
         if interest.registered != 0 { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil) }
-        _ = interests.remove(fd)
+        _ = interests.take(fd)
     }
 
     /// Re-registers `fd` when the wanted events changed; forgets it when idle.
@@ -250,7 +252,7 @@ final class EpollBackend: LoopBackend {
         }
         var stored = interest
         stored.registered = wanted
-        if wanted == 0 { _ = interests.remove(fd) } else { interests[fd] = stored }
+        if wanted == 0 { _ = interests.take(fd) } else { interests[fd] = stored }
     }
 
     /// True when a stream receive's result shows that it took all the socket
@@ -362,9 +364,6 @@ private struct InterestTable {
         guard fd >= 0, Int(fd) < entries.count else { return nil }
         return entries[Int(fd)].take()
     }
-
-    /// Removes and returns the entry of `fd`.
-    mutating func remove(_ fd: Int32) -> EpollBackend.Interest? { take(fd) }
 
     subscript(fd: Int32) -> EpollBackend.Interest? {
         get { fd >= 0 && Int(fd) < entries.count ? entries[Int(fd)] : nil }

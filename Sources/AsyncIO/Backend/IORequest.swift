@@ -23,7 +23,9 @@ enum IORequest {
     /// `receiveMessage`). `likelyEmpty`: the previous receive drained the socket,
     /// so io_uring waits for readiness before trying (`IORING_RECVSEND_POLL_FIRST`)
     /// instead of failing a first try with `EAGAIN`. The epoll backend keeps its
-    /// own record of that (a result short of `count` means drained).
+    /// own record (a result short of `count` means drained) and ignores the
+    /// hint: an edge that arrived after that receive makes the hint stale, and
+    /// only the backend sees the edge.
     case receive(fd: Int32, buffer: UnsafeMutableRawPointer, count: Int, flags: Int32, likelyEmpty: Bool)
     /// `send(2)` with `MSG_NOSIGNAL` of `count` bytes.
     case send(fd: Int32, buffer: UnsafeRawPointer, count: Int, flags: Int32)

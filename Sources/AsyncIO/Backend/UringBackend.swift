@@ -12,7 +12,7 @@ final class UringBackend: LoopBackend {
     private let deliver: (Completion) -> Void
     /// Receives on sockets that were empty, held back until the entries queued
     /// before them reached the kernel (see ``poll(timeoutNanoseconds:)``).
-    @exclusivity(unchecked) private var deferredReceives: [(request: IORequest, userData: UInt64)] = []
+    @exclusivity(unchecked) private var deferredReceives: [DeferredReceive] = []
     /// Completions the last ``poll(timeoutNanoseconds:)`` delivered: a measure of
     /// how long a loop turn takes, so of whether holding a receive back one
     /// enter gives its peer time to answer.
@@ -57,8 +57,8 @@ final class UringBackend: LoopBackend {
 
     func submit(_ request: IORequest, userData: UInt64) {
         switch request {
-        case .receive(_, _, _, _, true) where completionsLastPoll >= receiveDeferralThreshold:
-            deferredReceives.append((request, userData))
+        case .receive(let fd, let buffer, let count, let flags, true) where completionsLastPoll >= receiveDeferralThreshold:
+            deferredReceives.append(DeferredReceive(fd: fd, buffer: buffer, count: count, flags: flags, userData: userData))
             deferredReceiveCount &+= 1
             return
         case .close where !deferredReceives.isEmpty:
@@ -73,11 +73,11 @@ final class UringBackend: LoopBackend {
 
     /// Moves the held-back receives into the submission queue.
     private func queueDeferredReceives() {
-        for (request, userData) in deferredReceives {
-            guard case .receive(let fd, let buffer, let count, let flags, _) = request else { continue }
+        for receive in deferredReceives {
+            // Without POLL_FIRST: the data has probably arrived by now.
             let sqe = nextEntry()
-            sqe.receive(fd: fd, into: buffer, count: count, flags: flags)
-            sqe.userData = userData
+            sqe.receive(fd: receive.fd, into: receive.buffer, count: receive.count, flags: receive.flags)
+            sqe.userData = receive.userData
         }
         deferredReceives.removeAll(keepingCapacity: true)
     }
@@ -156,4 +156,13 @@ final class UringBackend: LoopBackend {
             preconditionFailure("io_uring_enter failed on the loop's own ring: \(error)")
         }
     }
+}
+
+/// A stream receive the io_uring backend holds back for one enter.
+private struct DeferredReceive {
+    var fd: Int32
+    var buffer: UnsafeMutableRawPointer
+    var count: Int
+    var flags: Int32
+    var userData: UInt64
 }

@@ -148,27 +148,18 @@ public final class Queue<Element: Sendable> {
 
     /// `get` isolated to the loop: takes the next item, or waits for one.
     @usableFromInline func getIsolated() async throws -> Element {
-        switch machine.get() {
-        case .item(let item, let putter):
-            putter?.resume(with: ())
-            return item
-        case .shutDown:
-            throw SynchronizationError.queueShutDown
-        case .suspend:
-            return try await getWaiting()
-        }
+        if let item = try takeNext() { return item }
+        return try await getWaiting()
     }
 
     /// `get` on an empty queue: waits for an item.
     @usableFromInline func getWaiting() async throws -> Element {
         return try await Waiter<Element>().park(
             takeNow: {
-                switch machine.get() {
-                case .item(let item, let putter):
-                    putter?.resume(with: ())
-                    return .success(item)
-                case .shutDown: return .failure(SynchronizationError.queueShutDown)
-                case .suspend: return nil
+                do throws(SynchronizationError) {
+                    return try takeNext().map { .success($0) }
+                } catch {
+                    return .failure(error)
                 }
             },
             enqueue: { machine.enqueueGetter($0) },
@@ -181,12 +172,21 @@ public final class Queue<Element: Sendable> {
     /// - Throws: ``SynchronizationError/queueEmpty`` if the queue is empty;
     ///   ``SynchronizationError/queueShutDown`` if it is empty and shut down.
     @inlinable public func getNowait() throws(SynchronizationError) -> Element {
+        guard let item = try takeNext() else { throw .queueEmpty }
+        return item
+    }
+
+    /// Takes the next item and wakes the putter its slot went to; nil when the
+    /// queue is empty and open.
+    ///
+    /// - Throws: ``SynchronizationError/queueShutDown`` if it is empty and shut down.
+    @inlinable func takeNext() throws(SynchronizationError) -> Element? {
         switch machine.get() {
         case .item(let item, let putter):
             putter?.resume(with: ())
             return item
         case .shutDown: throw .queueShutDown
-        case .suspend: throw .queueEmpty
+        case .suspend: return nil
         }
     }
 
