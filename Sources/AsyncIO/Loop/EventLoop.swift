@@ -225,7 +225,8 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         }
         // unowned(unsafe): the backend lives in this loop's core and calls the closure
         // only from methods the loop calls, so the loop is alive; a checked `unowned`
-        // cost a strong retain and release per completion (0.6% of an echo server).
+        // cost a strong retain and release per completion (docs/benchmarks.md, "Where
+        // our echo server's time goes").
         let (backend, kind, reason) = try BackendSelection.make { [unowned(unsafe) self] in self.deliver($0) }
         core.pointee.backend = backend
         core.pointee.backendKind = kind
