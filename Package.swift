@@ -131,6 +131,13 @@ let package = Package(
             dependencies: ["DemoServer", "AsyncIO", "AsyncIOCamera", "AsyncIOTestSupport"],
             swiftSettings: strictSwift
         ),
+        // MicroPython's own asyncio tests (tests/extmod/asyncio_*.py and the network ones),
+        // ported one Swift test per file and checked against its expected output.
+        .testTarget(
+            name: "MicroPythonConformanceTests",
+            dependencies: ["AsyncIO", "AsyncIOTestSupport"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "AsyncIOTests",
             dependencies: ["AsyncIO", "AsyncIOTestSupport"],

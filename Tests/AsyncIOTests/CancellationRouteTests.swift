@@ -20,7 +20,7 @@ struct CancellationRouteTests {
             ]
             for wait in waits {
                 let task = createTask {
-                    withUnsafeCurrentTask { $0?.cancel() }
+                    #expect(try currentTask().cancel())
                     try await wait()
                 }
                 await #expect(throws: CancellationError.self) { try await task.value }

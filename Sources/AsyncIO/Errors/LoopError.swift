@@ -13,6 +13,9 @@ public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
     case backendUnavailable(reason: String)
     /// `Loop.stop()` ended `run` or `runUntilComplete` before its task finished.
     case stoppedBeforeCompletion
+    /// An argument has no meaning (a NaN duration, a negative size, a port above
+    /// 65535): `api` names the call, `argument` the parameter and its value.
+    case invalidArgument(api: String, argument: String, reason: String)
 
     /// A readable form, for logs and messages.
     public var description: String {
@@ -29,6 +32,8 @@ public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the event loop cannot start: \(reason)"
         case .stoppedBeforeCompletion:
             return "Loop.stop() ended the run before its task completed"
+        case .invalidArgument(let api, let argument, let reason):
+            return "\(api): invalid argument \(argument): \(reason)"
         }
     }
 }

@@ -21,7 +21,7 @@ package enum LoopIO {
     /// Calls `body` on the loop after `delay`; returns a cancel function. Loop thread only.
     package static func call(after delay: Duration, _ body: @escaping @Loop () -> Void) -> @Loop () -> Void {
         let loop = EventLoop.shared
-        let id = loop.call(at: MonotonicClock.now() &+ max(0, delay.nanosecondsClamped)) {
+        let id = loop.call(at: MonotonicClock.deadline(after: delay)) {
             Loop.assumeIsolated { body() }
         }
         return { loop.cancelTimer(id) }

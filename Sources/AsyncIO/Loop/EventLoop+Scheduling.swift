@@ -29,5 +29,5 @@
 /// `Swift.Duration` (none in the standard library) are treated as "now".
 private func deadline<D: DurationProtocol>(after delay: D) -> Int64 {
     guard let duration = delay as? Duration else { return MonotonicClock.now() }
-    return MonotonicClock.now() &+ max(0, duration.nanosecondsClamped)
+    return MonotonicClock.deadline(after: duration)
 }

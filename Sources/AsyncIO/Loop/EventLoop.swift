@@ -19,6 +19,13 @@ struct LoopCore {
     var backendThread: UInt = 0
     /// Thread-safe flags with waiters, checked after every wake-up.
     var watchedFlags: [ThreadSafeFlag] = []
+    /// A task that yielded (`sleep(0)`) in the job running now: the loop
+    /// resumes it as the job returns, so it queues right behind the tasks that
+    /// were ready when it yielded (MicroPython's run-queue order).
+    var yielder: UnsafeContinuation<Void, Never>?
+    /// When set, the next job queued on the loop thread goes to the front of
+    /// the ready queue (priority wake-ups of `ThreadSafeFlag.wait(priority:)`).
+    var queueNextAtFront = false
     /// Jobs holding the loop longer than this are reported (0: debug mode off).
     var slowJobThresholdNanoseconds: Int64 = 0
 }
@@ -84,7 +91,12 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     @inline(__always)
     func push(_ job: UnownedJob) {
         if isOnLoopThread {
-            core.pointee.ready.push(job)
+            if core.pointee.queueNextAtFront {
+                core.pointee.queueNextAtFront = false
+                core.pointee.ready.pushFront(job)
+            } else {
+                core.pointee.ready.push(job)
+            }
         } else {
             inbox.post(.job(job))
         }
@@ -140,6 +152,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
                 // the runtime resumes the sleeper directly instead of bouncing
                 // through a Dispatch thread and the inbox (measured: 3x the syscalls).
                 job.runSynchronously(on: globalConcurrentExecutor.asUnownedTaskExecutor())
+                resumeYielder()
             case .callback(let body): body()
             }
         }
@@ -158,6 +171,25 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
             } else {
                 run(job)
             }
+            resumeYielder()
+        }
+    }
+
+    /// Queues the task that yielded in the job that just returned.
+    @inline(__always)
+    private func resumeYielder() {
+        if let yielder = core.pointee.yielder {
+            core.pointee.yielder = nil
+            yielder.resume()
+        }
+    }
+
+    /// Suspends the calling task and queues it again behind every job ready
+    /// now, with no other effect (`sleep(0)`). Loop thread only.
+    func yieldOnce(isolation: isolated (any Actor)? = #isolation) async {
+        await _unsafeInheritExecutor_withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            precondition(core.pointee.yielder == nil, "two tasks yielded in one job")
+            core.pointee.yielder = continuation
         }
     }
 
@@ -308,20 +340,28 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     @inline(__always)
     func submitAndAwait(_ request: IORequest, isolation: isolated (any Actor)? = #isolation) async throws -> Int32 {
         try checkOnLoop("I/O")
-        if Task.isCancelled { throw CancellationError() }
-        let userData = core.pointee.operations.allocate()
-        core.pointee.backend!.submit(request, userData: userData)
         if let handle = AnyTaskHandle.runningHere() {
-            // A `createTask` task: its own handler cancels the operation
-            // through the slot (ParkedWait.swift); no per-operation record.
+            // A `createTask` task: `cancel()` cancels the operation through the
+            // task's slot (ParkedWait.swift); no per-operation record.
+            if handle.takeCancellation() { throw CancellationError() }
+            let userData = core.pointee.operations.allocate()
+            core.pointee.backend!.submit(request, userData: userData)
             let completion = await _unsafeInheritExecutor_withUnsafeContinuation {
                 core.pointee.operations.attach(userData, $0)
                 handle.parkedIn = .operation(userData)
             }
             handle.parkedIn = .nothing
-            if completion.result == -ECANCELED { throw CancellationError() }
+            if completion.result == -ECANCELED {
+                _ = handle.takeCancellation()
+                throw CancellationError()
+            }
+            // A result that raced the cancellation is returned (nothing the
+            // kernel did is lost); the request stays for the next await.
             return completion.result
         }
+        if Task.isCancelled { throw CancellationError() }
+        let userData = core.pointee.operations.allocate()
+        core.pointee.backend!.submit(request, userData: userData)
         let completion = await withTaskCancellationHandler {
             _ = isolation  // no hop to the generic executor; see `sleep(until:)`
             return await withUnsafeContinuation { core.pointee.operations.attach(userData, $0) }
@@ -357,22 +397,25 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// - Throws: `CancellationError` if the task is cancelled first (the timer is disarmed at once).
     func sleep(until deadline: Int64, isolation: isolated (any Actor)? = #isolation) async throws {
         try checkOnLoop("sleep")
-        if Task.isCancelled { throw CancellationError() }
-        let id = core.pointee.timers.reserve()
         if let handle = AnyTaskHandle.runningHere() {
-            // A `createTask` task: its own handler disarms the timer through
-            // the slot (ParkedWait.swift).
-            defer { handle.parkedIn = .nothing }
-            try await _unsafeInheritExecutor_withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                if !core.pointee.timers.arm(id, at: deadline, .resume(continuation)) {
-                    _ = core.pointee.timers.cancel(id)
-                    continuation.resume(throwing: CancellationError())
-                } else {
+            // A `createTask` task: `cancel()` disarms the timer through the
+            // task's slot and the error is delivered once (ParkedWait.swift).
+            if handle.takeCancellation() { throw CancellationError() }
+            let id = core.pointee.timers.reserve()
+            do {
+                try await _unsafeInheritExecutor_withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                    _ = core.pointee.timers.arm(id, at: deadline, .resume(continuation))
                     handle.parkedIn = .timer(id)
                 }
+            } catch {
+                // Only `cancelTimer` resumes it throwing, after a cancellation request.
             }
+            handle.parkedIn = .nothing
+            if handle.takeCancellation() { throw CancellationError() }
             return
         }
+        if Task.isCancelled { throw CancellationError() }
+        let id = core.pointee.timers.reserve()
         try await withTaskCancellationHandler {
             // Capturing `isolation` isolates this closure to the caller's actor,
             // so running it is not a hop to the generic executor (docs/decisions/0002).

@@ -21,6 +21,14 @@ struct JobQueue {
         count &+= 1
     }
 
+    /// Queues `job` ahead of every other job (a priority wake-up).
+    mutating func pushFront(_ job: UnownedJob) {
+        if count == capacity { grow() }
+        head = (head &- 1) & (capacity &- 1)
+        (jobs + head).initialize(to: job)
+        count &+= 1
+    }
+
     mutating func pop() -> UnownedJob? {
         guard count > 0 else { return nil }
         let job = (jobs + head).move()

@@ -14,6 +14,20 @@ enum MonotonicClock {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)
     }
+
+    /// The deadline `nanoseconds` from now: now for zero or less, saturating
+    /// at `Int64.max` ("never") instead of wrapping into the past.
+    @inline(__always)
+    static func deadline(afterNanoseconds nanoseconds: Int64) -> Int64 {
+        let (deadline, overflow) = now().addingReportingOverflow(max(0, nanoseconds))
+        return overflow ? Int64.max : deadline
+    }
+
+    /// The deadline `duration` from now (see ``deadline(afterNanoseconds:)``).
+    @inline(__always)
+    static func deadline(after duration: Duration) -> Int64 {
+        deadline(afterNanoseconds: duration.nanosecondsClamped)
+    }
 }
 
 extension Duration {
@@ -23,6 +37,7 @@ extension Duration {
         let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? Int64.min : Int64.max }
         let (total, overflow2) = ns.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflow2 ? Int64.max : total
+        if overflow2 { return seconds < 0 ? Int64.min : Int64.max }
+        return total
     }
 }

@@ -67,7 +67,7 @@ public final class Server {
         case EMFILE, ENFILE, ENOBUFS, ENOMEM:
             // Out of descriptors or memory: pause, then accept again.
             acceptPauses += 1
-            let deadline = MonotonicClock.now() &+ backoff.nanosecondsClamped
+            let deadline = MonotonicClock.deadline(after: backoff)
             backoff = min(backoff * 2, .seconds(5))
             resumeTimer = EventLoop.shared.call(at: deadline) { [self] in
                 Loop.assumeIsolated {

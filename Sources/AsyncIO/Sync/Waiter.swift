@@ -34,6 +34,8 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
     /// Parks the calling task until ``resume(with:)`` or ``fail(with:)``.
     ///
     /// - Parameters:
+    ///   - awaited: set when the waiter waits for that task to finish: a
+    ///     cancellation of the waiting task is then passed on to it (ParkedWait.swift).
     ///   - takeNow: checks again, where the task suspends, whether it still has
     ///     to wait; a result ends the wait at once without enqueueing. The
     ///     primitive's fast-path check ran before `park`, and a task without the
@@ -48,35 +50,42 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
     ///     next waiter, return a permit); the task then throws `CancellationError`.
     /// - Throws: `CancellationError`, or the error the primitive failed it with.
     @usableFromInline func park(
+        forwardingTo awaited: AnyTaskHandle? = nil,
         takeNow: () -> Result<Grant, any Error>? = { nil },
         enqueue: (Waiter) -> Void,
         dequeue: @escaping @Loop (Waiter) -> Void,
         giveBack: (Grant) -> Void = { _ in }
     ) async throws -> Grant {
-        try Task.checkCancellation()
         if let handle = AnyTaskHandle.runningHere() {
-            // A `createTask` task: its own handler reaches this waiter through
-            // the slot (ParkedWait.swift). The executor is inherited, so the
-            // check above, `takeNow` and the enqueue happen without a suspension.
+            // A `createTask` task: `cancel()` reaches this waiter through the
+            // task's slot and delivers the error once (ParkedWait.swift). The
+            // executor is inherited, so the check, `takeNow` and the enqueue
+            // happen without a suspension.
+            if handle.takeCancellation() { throw CancellationError() }
             if let now = takeNow() { return try now.get() }
             self.dequeue = dequeue
-            defer {
-                if case .waiter(let parked) = handle.parkedIn, parked === self { handle.parkedIn = .nothing }
-                self.dequeue = nil
+            let result: Result<Grant, any Error>
+            do {
+                result = .success(try await _unsafeInheritExecutor_withUnsafeThrowingContinuation {
+                    (continuation: UnsafeContinuation<Grant, any Error>) in
+                    self.continuation = continuation
+                    isParked = true
+                    enqueue(self)
+                    handle.parkedIn = awaited.map { .task($0) } ?? .waiter(self)
+                })
+            } catch {
+                result = .failure(error)
             }
-            let grant = try await _unsafeInheritExecutor_withUnsafeThrowingContinuation {
-                (continuation: UnsafeContinuation<Grant, any Error>) in
-                self.continuation = continuation
-                isParked = true
-                enqueue(self)
-                handle.parkedIn = .waiter(self)
-            }
-            if Task.isCancelled {
-                giveBack(grant)
+            handle.parkedIn = .nothing
+            self.dequeue = nil
+            if handle.takeCancellation() {
+                // Granted, then cancelled before it ran: hand the grant on.
+                if case .success(let grant) = result { giveBack(grant) }
                 throw CancellationError()
             }
-            return grant
+            return try result.get()
         }
+        try Task.checkCancellation()
         let grant = try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Grant, any Error>) in
                 if cancelledEarly {

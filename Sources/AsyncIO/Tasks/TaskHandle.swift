@@ -14,13 +14,18 @@ public class AnyTaskHandle: CustomStringConvertible {
     nonisolated(unsafe) var registryKey: UnsafeRawPointer?
     /// True once an unretrieved failure went to the exception handler.
     @usableFromInline var reported = false
-    /// What the task waits in while suspended, for its cancellation handler
-    /// (ParkedWait.swift). Loop thread only; `nonisolated(unsafe)` so that
-    /// waits isolated to the caller's actor (I/O, sleep) can fill it without a hop.
+    /// What the task waits in while suspended, for ``cancel()`` (ParkedWait.swift).
+    /// Loop thread only; `nonisolated(unsafe)` so that waits isolated to the
+    /// caller's actor (I/O, sleep) can fill it without a hop.
     // @exclusivity(unchecked) here and below: loop-thread state on the hot path; the
     // compiler still checks exclusivity statically, the run-time check cost ~15% of an
     // echo server's user time (docs/decisions/0005).
     @exclusivity(unchecked) nonisolated(unsafe) var parkedIn = ParkedWait.nothing
+    /// A `cancel()` not yet delivered: the next wait of this task throws
+    /// `CancellationError` once (ParkedWait.swift). Loop thread only.
+    @exclusivity(unchecked) @usableFromInline nonisolated(unsafe) var cancelRequested = false
+    /// Set when the body starts (a task cancelled before that never runs it).
+    @exclusivity(unchecked) @usableFromInline nonisolated(unsafe) var hasStarted = false
 
     @usableFromInline init(name: String?) {
         explicitName = name
@@ -41,20 +46,34 @@ public class AnyTaskHandle: CustomStringConvertible {
 
     var finishedByCancellation: Bool { false }
 
-    /// Requests cancellation. A task cancelled before it first runs never runs its
-    /// body; one suspended in `sleep`, an I/O operation or another task's `value`
-    /// is woken with `CancellationError` (and the awaited task or operation is
-    /// cancelled too, as in MicroPython).
+    /// Requests cancellation, as MicroPython's `Task.cancel()` does: one
+    /// `CancellationError` is thrown into the task at the await where it is
+    /// suspended, or at its next await if it is ready to run (or is the caller).
+    /// A task cancelled before it first runs never runs its body. A task that
+    /// awaits another task's `value` passes the request on to that task and
+    /// gets its outcome. A task that catches the error may go on awaiting (for
+    /// cleanup, say); several requests before it is delivered count as one.
+    ///
+    /// A task suspended in an await outside this library (`Task.sleep`, a task
+    /// group, another actor) is cancelled the Swift way instead: that await
+    /// throws, and `Task.isCancelled` stays true in the task.
     ///
     /// - Returns: false if the task had already finished, else true.
     @discardableResult
     public func cancel() -> Bool {
         if hasFinished { return false }
-        cancelUnderlying()
+        cancellationTarget().requestCancellation()
         return true
     }
 
+    /// True while a cancellation request waits to be delivered at the task's
+    /// next await (CPython's `cancelling()`, as a flag).
+    public var isCancelling: Bool { cancelRequested }
+
     func cancelUnderlying() {}
+
+    /// Waits for the Swift task behind the handle (callers outside `createTask` tasks).
+    func waitForUnderlyingTask() async {}
 
     /// The error the task finished with (nil while running or after success).
     private(set) var failure: (any Error)?
@@ -119,8 +138,10 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
 
     /// Waits for the task and returns its value.
     ///
-    /// Cancelling the waiting task cancels this one too (MicroPython forwards
-    /// cancellation to the awaited task).
+    /// Cancelling the waiting task cancels this one instead, and the waiting
+    /// task gets this one's outcome (MicroPython forwards cancellation to the
+    /// awaited task). Waiters resume in the order they began to wait, as soon
+    /// as the task finishes.
     ///
     /// - Throws: what the task threw, `CancellationError` if it was cancelled,
     ///   ``LoopError/awaitedItself(task:)`` if a task awaits its own handle.
@@ -128,19 +149,14 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
         get async throws {
             retrieved = true
             if let outcome { return try outcome.get() }
-            if let current = AnyTaskHandle.runningHere(), current === self {
-                throw LoopError.awaitedItself(task: name)
-            }
-            let task = self.task!
-            return try await withTaskCancellationHandler {
-                try await task.value
-            } onCancel: {
-                task.cancel()
-            }
+            try await waitUntilFinished()
+            return try outcome!.get()
         }
     }
 
     override func cancelUnderlying() { task?.cancel() }
+
+    override func waitForUnderlyingTask() async { _ = await task?.result }
 
     /// The outcome of a finished task, counted as retrieved.
     func takeOutcome() throws -> Success {
@@ -173,26 +189,23 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
     @inlinable
     func execute(_ body: @Loop () async throws -> Success) async throws -> Success {
         defer { unregister() }
+        hasStarted = true
         // Cancelled before it first ran: the body never runs (MicroPython).
-        if Task.isCancelled {
+        if takeCancellation() {
             finish(.failure(CancellationError()))
             throw CancellationError()
         }
         do {
-            // One cancellation handler for the task's whole life: waits record
-            // themselves in `parkedIn` instead of installing their own
-            // (decision 0005). `body` itself is the operation: no closure frame
-            // between them; the executor-inheriting form makes no switch.
-            let value = try await _unsafeInheritExecutor_withTaskCancellationHandler(operation: body) {
-                self.forwardCancellation()
-            }
+            // No cancellation handler: `cancel()` reaches the task's waits
+            // through `parkedIn` on the loop thread (decision 0007).
+            let value = try await body()
             finish(.success(value))
             return value
         } catch {
             finish(.failure(error))
             if !(error is CancellationError) && !retrieved {
                 // Like MicroPython, give an awaiter one scheduling pass to claim the error.
-                await Task.yield()
+                await AnyTaskHandle.yieldOnce()
                 if !retrieved && !reported {
                     reported = true
                     Loop.callExceptionHandler(
@@ -222,8 +235,41 @@ extension AnyTaskHandle {
     /// Leaves the loop's registry (the body has finished).
     @usableFromInline func unregister() { EventLoop.shared.core.pointee.tasks.remove(self) }
 
-    /// The task's cancellation handler: cancels, on the loop thread, what it waits in.
-    @usableFromInline nonisolated func forwardCancellation() {
-        EventLoop.shared.onLoop { Loop.assumeIsolated { self.cancelParkedWait() } }
+    /// Waits until this task has finished, without retrieving its outcome.
+    ///
+    /// In a `createTask` task the wait is the library's (cancellation is
+    /// forwarded to this task, ParkedWait.swift); elsewhere it is Swift's
+    /// `Task.value`, and cancelling the caller cancels this task.
+    ///
+    /// - Throws: `CancellationError` if the waiting task is cancelled after this
+    ///   one finished but before it resumed; ``LoopError/awaitedItself(task:)``
+    ///   if a task awaits its own handle.
+    ///
+    /// - Parameter forwardingCancellation: false where the caller handles its
+    ///   own cancellation (`waitFor`): the wait then throws `CancellationError`
+    ///   at once and this task is left alone.
+    @usableFromInline func waitUntilFinished(forwardingCancellation: Bool = true) async throws {
+        if let current = AnyTaskHandle.runningHere() {
+            if current === self { throw LoopError.awaitedItself(task: name) }
+            if hasFinished { return }
+            var observer = 0
+            defer { removeObserver(observer) }
+            try await Waiter<Void>().park(
+                forwardingTo: forwardingCancellation ? self : nil,
+                takeNow: { hasFinished ? .success(()) : nil },
+                enqueue: { waiter in observer = addObserver { _ in if waiter.isParked { waiter.resume(with: ()) } } },
+                dequeue: { _ in })
+            return
+        }
+        try await withTaskCancellationHandler {
+            await waitForUnderlyingTask()
+        } onCancel: {
+            EventLoop.shared.onLoop { Loop.assumeIsolated { _ = self.cancel() } }
+        }
+    }
+
+    /// Gives awaiters one scheduling pass (a `sleep(0)` that cannot be cancelled).
+    @usableFromInline nonisolated static func yieldOnce() async {
+        await EventLoop.shared.yieldOnce()
     }
 }

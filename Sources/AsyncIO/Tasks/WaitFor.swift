@@ -1,13 +1,14 @@
 /// Runs `body` as a task and waits at most `timeout` for it (MicroPython's
 /// `wait_for`). On timeout the task is cancelled and awaited (so its cleanup
 /// has run), then ``TimeoutError`` is thrown, even if the task swallowed the
-/// cancellation, as MicroPython does. A `nil` timeout waits without limit.
+/// cancellation, as MicroPython does. A `nil` timeout waits without limit; a
+/// negative one counts as zero, and one too long to represent never expires.
 ///
 /// The deadline is one entry in the loop's timer heap, not another task.
 ///
 /// - Throws: ``TimeoutError`` on timeout; what `body` throws; `CancellationError`
-///   if the waiting task is cancelled (the inner task is cancelled too and, as
-///   in CPython, awaited before this throws).
+///   if the waiting task is cancelled: the inner task is cancelled too, and
+///   this throws at once, without waiting for it (MicroPython's order).
 @Loop
 public func waitFor<T: Sendable>(
     _ body: @escaping @Loop () async throws -> T, timeout: Duration?
@@ -19,13 +20,14 @@ public func waitFor<T: Sendable>(
 /// cancelled and awaited, then ``TimeoutError`` is thrown.
 ///
 /// - Throws: ``TimeoutError`` on timeout; what the task throws; `CancellationError`
-///   if the waiting task is cancelled (the awaited task is cancelled too).
+///   if the waiting task is cancelled (the awaited task is cancelled too, and
+///   this throws at once).
 @Loop
 public func waitFor<T: Sendable>(_ task: TaskHandle<T>, timeout: Duration?) async throws -> T {
     guard let timeout else { return try await task.value }
     let loop = EventLoop.shared
     try loop.checkOnLoop("waitFor")
-    let deadline = MonotonicClock.now() &+ max(0, timeout.nanosecondsClamped)
+    let deadline = MonotonicClock.deadline(after: timeout)
     let expiry = TimeoutFlag()
     let timer = loop.call(at: deadline) {
         Loop.assumeIsolated {
@@ -33,10 +35,16 @@ public func waitFor<T: Sendable>(_ task: TaskHandle<T>, timeout: Duration?) asyn
         }
     }
     defer { loop.cancelTimer(timer) }
-    let outcome: Result<T, any Error>
-    do { outcome = .success(try await task.value) } catch { outcome = .failure(error) }
+    do {
+        // Not `value`: a cancellation of this task must reach this wait (and
+        // end it at once), not be forwarded to `task` as `value` would do.
+        try await task.waitUntilFinished(forwardingCancellation: false)
+    } catch let error as CancellationError {
+        task.cancel()
+        throw error
+    }
     if expiry.fired { throw TimeoutError() }
-    return try outcome.get()
+    return try task.takeOutcome()
 }
 
 /// `waitFor` with the timeout in milliseconds (MicroPython's `wait_for_ms`).
