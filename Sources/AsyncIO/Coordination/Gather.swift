@@ -60,24 +60,29 @@ private func gatherAll(_ handles: [AnyTaskHandle], stopOnFailure: Bool) async th
     var remaining = handles.count { !$0.isDone }
     if remaining == 0 { return }
     var firstFailure: (any Error)?
-    try await waitForTasks(handles, ready: {
-        // Counted again where the task parks (tasks may have finished meanwhile).
-        if stopOnFailure, let failed = handles.first(where: { $0.failure != nil }) {
-            firstFailure = failed.failure
-            return true
-        }
-        remaining = handles.count { !$0.isDone }
-        return remaining == 0
-    }, until: { finished in
-        remaining -= 1
-        if stopOnFailure, let failure = finished.failure {
-            firstFailure = failure
-            return true
-        }
-        return remaining == 0
-    }, onCancel: {
+    do {
+        try await waitForTasks(handles, ready: {
+            // Counted again where the task parks (tasks may have finished meanwhile).
+            if stopOnFailure, let failed = handles.first(where: { $0.failure != nil }) {
+                firstFailure = failed.failure
+                return true
+            }
+            remaining = handles.count { !$0.isDone }
+            return remaining == 0
+        }, until: { finished in
+            remaining -= 1
+            if stopOnFailure, let failure = finished.failure {
+                firstFailure = failure
+                return true
+            }
+            return remaining == 0
+        })
+    } catch let error as CancellationError {
+        // Cancelled: the tasks still running are cancelled as the gathering task
+        // resumes with the error (MicroPython's order: tasks ready before it run first).
         for handle in handles where !handle.isDone { handle.cancel() }
-    })
+        throw error
+    }
     if let firstFailure { throw firstFailure }
 }
 

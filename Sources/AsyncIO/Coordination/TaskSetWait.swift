@@ -8,14 +8,13 @@
 ///     true ends the wait at once. The caller's own check ran earlier, and a
 ///     bare `Task { @Loop in }` can be suspended in between while tasks finish.
 ///   - shouldWake: called with each task as it finishes; true ends the wait.
-///   - onCancel: called if the waiting task is cancelled, before it throws.
-/// - Throws: `CancellationError` if the waiting task is cancelled.
+/// - Throws: `CancellationError` if the waiting task is cancelled (the watched
+///   tasks are left alone: what to do with them is the caller's choice).
 @Loop
 func waitForTasks(
     _ handles: [AnyTaskHandle],
     ready: () -> Bool,
-    until shouldWake: @escaping @Loop (AnyTaskHandle) -> Bool,
-    onCancel: @escaping @Loop () -> Void = {}
+    until shouldWake: @escaping @Loop (AnyTaskHandle) -> Bool
 ) async throws {
     var watched: [(AnyTaskHandle, Int)] = []
     defer { for (handle, id) in watched { handle.removeObserver(id) } }
@@ -29,5 +28,5 @@ func waitForTasks(
                 watched.append((handle, id))
             }
         },
-        dequeue: { _ in onCancel() })
+        dequeue: { _ in })
 }

@@ -163,16 +163,27 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         // Only the jobs queued when the pass began: a task that yields (`sleepMs(0)`)
         // goes behind due timers and I/O completions, as in MicroPython.
         var budget = core.pointee.ready.count
-        while budget > 0, let job = core.pointee.ready.pop() {
+        while budget > 0, let entry = core.pointee.ready.pop() {
             budget &-= 1
-            let slowThreshold = core.pointee.slowJobThresholdNanoseconds
-            if slowThreshold > 0 {
-                runTimed(job, threshold: slowThreshold)
-            } else {
-                run(job)
+            switch entry {
+            case .job(let job):
+                let slowThreshold = core.pointee.slowJobThresholdNanoseconds
+                if slowThreshold > 0 {
+                    runTimed(job, threshold: slowThreshold)
+                } else {
+                    run(job)
+                }
+                resumeYielder()
+            case .callback(let callback):
+                callback.body()
             }
-            resumeYielder()
         }
+    }
+
+    /// Queues `body` to run on the loop behind everything ready now (CPython's
+    /// `call_soon`; MicroPython gets the same effect from a helper task). Loop thread only.
+    func callSoon(_ body: @escaping () -> Void) {
+        core.pointee.ready.push(LoopCallback(body))
     }
 
     /// Queues the task that yielded in the job that just returned.

@@ -244,18 +244,14 @@ extension AnyTaskHandle {
     /// - Throws: `CancellationError` if the waiting task is cancelled after this
     ///   one finished but before it resumed; ``LoopError/awaitedItself(task:)``
     ///   if a task awaits its own handle.
-    ///
-    /// - Parameter forwardingCancellation: false where the caller handles its
-    ///   own cancellation (`waitFor`): the wait then throws `CancellationError`
-    ///   at once and this task is left alone.
-    @usableFromInline func waitUntilFinished(forwardingCancellation: Bool = true) async throws {
+    @usableFromInline func waitUntilFinished() async throws {
         if let current = AnyTaskHandle.runningHere() {
             if current === self { throw LoopError.awaitedItself(task: name) }
             if hasFinished { return }
             var observer = 0
             defer { removeObserver(observer) }
             try await Waiter<Void>().park(
-                forwardingTo: forwardingCancellation ? self : nil,
+                forwardingTo: self,
                 takeNow: { hasFinished ? .success(()) : nil },
                 enqueue: { waiter in observer = addObserver { _ in if waiter.isParked { waiter.resume(with: ()) } } },
                 dequeue: { _ in })

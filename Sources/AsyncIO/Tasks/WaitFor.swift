@@ -37,8 +37,19 @@ public func waitFor<T: Sendable>(_ task: TaskHandle<T>, timeout: Duration?) asyn
     defer { loop.cancelTimer(timer) }
     do {
         // Not `value`: a cancellation of this task must reach this wait (and
-        // end it at once), not be forwarded to `task` as `value` would do.
-        try await task.waitUntilFinished(forwardingCancellation: false)
+        // end it at once), not be forwarded to `task` as `value` would do. The
+        // end of `task` wakes it one turn of the ready queue later, the turn
+        // MicroPython's runner task takes, so that tasks interleave as there.
+        var observer = 0
+        defer { task.removeObserver(observer) }
+        try await Waiter<Void>().park(
+            takeNow: { task.isDone ? .success(()) : nil },
+            enqueue: { waiter in
+                observer = task.addObserver { _ in
+                    loop.callSoon { Loop.assumeIsolated { if waiter.isParked { waiter.resume(with: ()) } } }
+                }
+            },
+            dequeue: { _ in })
     } catch let error as CancellationError {
         task.cancel()
         throw error

@@ -1,0 +1,19 @@
+extension Loop {
+    /// Queues `callback` to run on the loop behind every task and callback
+    /// ready now (CPython's `loop.call_soon`). It runs outside any task, so it
+    /// cannot await; start a task from it to do so.
+    @Loop public static func callSoon(_ callback: @escaping @Loop () -> Void) {
+        EventLoop.shared.callSoon { Loop.assumeIsolated(callback) }
+    }
+
+    /// Queues `callback` to run on the loop, from any thread (CPython's
+    /// `loop.call_soon_threadsafe`, MicroPython's `micropython.schedule` for
+    /// asyncio code): the loop wakes if it is waiting, and the callback runs
+    /// behind the tasks and callbacks ready then. Not async-signal-safe (it
+    /// allocates); from a signal handler set a ``ThreadSafeFlag`` instead.
+    /// Callbacks queued while the loop is not running run at its next run.
+    public static func callSoonThreadsafe(_ callback: @escaping @Sendable @Loop () -> Void) {
+        let loop = EventLoop.shared
+        loop.inbox.post(.callback { loop.callSoon { Loop.assumeIsolated(callback) } })
+    }
+}
