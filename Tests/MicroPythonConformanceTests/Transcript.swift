@@ -23,7 +23,7 @@ final class Transcript: Sendable {
     /// the first line that differs and both transcripts.
     func expect(_ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let actual = lines
-        let wanted = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let wanted = expected.isEmpty ? [] : expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if actual == wanted { return }
         let common = min(actual.count, wanted.count)
         let first = (0..<common).first { actual[$0] != wanted[$0] } ?? common

@@ -38,14 +38,30 @@ extension Loop {
         EventLoop.shared.requestStop()
     }
 
-    /// Releases the loop's kernel resources: cancels in-flight operations,
-    /// waits for their final completions, closes the ring. A later run opens a
-    /// new one. (MicroPython's `close()` does nothing; a native loop has a ring.)
+    /// Releases the loop: cancels the tasks still pending (MicroPython's and
+    /// CPython's `new_event_loop` or `close` drop them) and runs the loop until
+    /// they have finished, so their cleanup runs; then cancels in-flight
+    /// operations, waits for their final completions and closes the ring. A
+    /// later run opens a new one. (MicroPython's `close()` does nothing; a
+    /// native loop has a ring.)
     ///
-    /// - Throws: ``LoopError/alreadyRunning`` if called while the loop runs.
+    /// - Throws: ``LoopError/alreadyRunning`` if called while the loop runs;
+    ///   ``LoopError/backendUnavailable(reason:)`` if pending tasks need the
+    ///   loop to run and no backend can start.
     public static func close() throws {
         let loop = EventLoop.shared
-        try loop.withLoopThread(openingBackend: false) { loop.closeBackend() }
+        let hasTasks = !loop.core.pointee.tasks.isEmpty
+        try loop.withLoopThread(openingBackend: hasTasks) {
+            if hasTasks {
+                loop.cancelAllTasks()
+                // As in `run`: a task that keeps calling stop() cannot strand the others.
+                if !loop.drive(until: { loop.core.pointee.tasks.isEmpty }) {
+                    loop.drive(until: { loop.core.pointee.tasks.isEmpty })
+                }
+                loop.cancelDetachedOperations()
+            }
+            loop.closeBackend()
+        }
     }
 
     /// The kernel interface the loop uses, e.g. `io_uring (single-issuer+defer-taskrun, 256 entries)`.
