@@ -462,3 +462,190 @@ struct PrimitivesConformanceTests {
         }
     }
 }
+
+// MicroPython's tests/extmod/asyncio_{queue,queue_cancel}.py (from the pull
+// request that adds `asyncio.Queue`; no `.exp` file, so CPython 3.13's output).
+
+@Suite("MicroPython conformance: Queue", .serialized, .timeLimit(.minutes(1)))
+struct QueueConformanceTests {
+    @Test("asyncio_queue.py") func queue() throws {
+        try expectTranscript("""
+            0 True False
+            3 False False
+            1 2 3
+            0 True False
+            QueueEmpty
+            True
+            QueueFull
+            ----
+            put 0
+            put 1
+            got 0
+            got 1
+            put 2
+            put 3
+            got 2
+            got 3
+            put 4
+            got 4
+            producer done
+            ----
+            getter 0 got a
+            getter 1 got b
+            getter 2 got c
+            ----
+            ValueError
+            """) { out in
+            @Loop func producer(_ q: Queue<Int>, _ n: Int) async throws {
+                for i in 0..<n {
+                    try await q.put(i)
+                    out.print("put", i)
+                }
+                try await q.join()
+                out.print("producer done")
+            }
+            @Loop func consumer(_ q: Queue<Int>, _ n: Int) async throws {
+                for _ in 0..<n {
+                    let v = try await q.get()
+                    out.print("got", v)
+                    try q.taskDone()
+                }
+            }
+            var q = Queue<Int>()
+            out.print(q.count, py(q.isEmpty), py(q.isFull))
+            try q.putNowait(1)
+            try q.putNowait(2)
+            try q.putNowait(3)
+            out.print(q.count, py(q.isEmpty), py(q.isFull))
+            out.print(try q.getNowait(), try q.getNowait(), try q.getNowait())
+            out.print(q.count, py(q.isEmpty), py(q.isFull))
+            do { _ = try q.getNowait() } catch SynchronizationError.queueEmpty { out.print("QueueEmpty") }
+            // A bounded queue.
+            q = Queue(maxSize: 2)
+            try q.putNowait(1)
+            try q.putNowait(2)
+            out.print(py(q.isFull))
+            do { try q.putNowait(3) } catch SynchronizationError.queueFull { out.print("QueueFull") }
+            // A producer may not run more than maxSize items ahead.
+            out.print("----")
+            q = Queue(maxSize: 2)
+            createTask { [q] in try await producer(q, 5) }
+            try await consumer(q, 5)
+            try await sleep(0)
+            // Getters are served in the order they waited.
+            out.print("----")
+            let letters = Queue<String>()
+            for i in 0..<3 {
+                createTask {
+                    let v = try await letters.get()
+                    out.print("getter", i, "got", v)
+                }
+            }
+            try await sleep(0)
+            try await letters.put("a")
+            try await letters.put("b")
+            try await letters.put("c")
+            try await sleep(0)
+            // taskDone() once too often.
+            out.print("----")
+            q = Queue()
+            try q.putNowait(1)
+            _ = try q.getNowait()
+            try q.taskDone()
+            do { try q.taskDone() } catch SynchronizationError.taskDoneTooOften { out.print("ValueError") }
+        }
+    }
+
+    @Test("asyncio_queue_cancel.py") func queueCancel() throws {
+        try expectTranscript("""
+            getter 0 start
+            getter 1 start
+            getter 2 start
+            getter 1 cancel
+            getter 0 got x
+            getter 2 got y
+            ----
+            putter 0 start
+            putter 1 start
+            putter 2 start
+            putter 1 cancel
+            putter 0 done
+            putter 2 done
+            ----
+            joiner 0 start
+            joiner 1 start
+            joiner 0 cancel
+            joiner 1 done
+            ----
+            still works
+            """) { out in
+            @Loop func getter(_ i: Int, _ q: Queue<String>) async {
+                out.print("getter", i, "start")
+                do {
+                    let v = try await q.get()
+                    out.print("getter", i, "got", v)
+                } catch {
+                    out.print("getter", i, "cancel")
+                }
+            }
+            @Loop func putter(_ i: Int, _ q: Queue<String>) async {
+                out.print("putter", i, "start")
+                do {
+                    try await q.put("\(i)")
+                    out.print("putter", i, "done")
+                } catch {
+                    out.print("putter", i, "cancel")
+                }
+            }
+            @Loop func joiner(_ i: Int, _ q: Queue<String>) async {
+                out.print("joiner", i, "start")
+                do {
+                    try await q.join()
+                    out.print("joiner", i, "done")
+                } catch {
+                    out.print("joiner", i, "cancel")
+                }
+            }
+            // A cancelled getter gives up its place.
+            var q = Queue<String>()
+            var t = [createTask { [q] in await getter(0, q) }, createTask { [q] in await getter(1, q) }, createTask { [q] in await getter(2, q) }]
+            try await sleep(0)
+            t[1].cancel()
+            try await sleep(0)
+            try await q.put("x")
+            try await q.put("y")
+            try await sleep(0)
+            // A cancelled putter gives up its place.
+            out.print("----")
+            q = Queue(maxSize: 1)
+            try q.putNowait("full")
+            t = [createTask { [q] in await putter(0, q) }, createTask { [q] in await putter(1, q) }, createTask { [q] in await putter(2, q) }]
+            try await sleep(0)
+            t[1].cancel()
+            try await sleep(0)
+            _ = try q.getNowait()  // frees a slot for one waiting putter
+            try await sleep(0)
+            _ = try q.getNowait()  // frees a slot for the other waiting putter
+            try await sleep(0)
+            // A cancelled joiner does not affect the others.
+            out.print("----")
+            q = Queue()
+            try q.putNowait("1")
+            try q.putNowait("2")
+            t = [createTask { [q] in await joiner(0, q) }, createTask { [q] in await joiner(1, q) }]
+            try await sleep(0)
+            t[0].cancel()
+            try await sleep(0)
+            _ = try q.getNowait()
+            try q.taskDone()
+            _ = try q.getNowait()
+            try q.taskDone()
+            try await sleep(0)
+            // The queue still works.
+            out.print("----")
+            q = Queue()
+            try q.putNowait("still works")
+            out.print(try await q.get())
+        }
+    }
+}

@@ -154,10 +154,13 @@ public final class Queue<Element: Sendable> {
 
     /// `get` on an empty queue: waits for an item.
     @usableFromInline func getWaiting() async throws -> Element {
-        return try await Waiter<Element>().park(
+        var handedOff = true
+        let item = try await Waiter<Element>().park(
             takeNow: {
                 do throws(SynchronizationError) {
-                    return try takeNext().map { .success($0) }
+                    guard let item = try takeNext() else { return nil }
+                    handedOff = false
+                    return .success(item)
                 } catch {
                     return .failure(error)
                 }
@@ -165,6 +168,9 @@ public final class Queue<Element: Sendable> {
             enqueue: { machine.enqueueGetter($0) },
             dequeue: { [self] in machine.cancelGetter($0) },
             giveBack: { [self] item in giveBack(item) })
+        // A handed item kept its slot until now: a waiting putter may have it.
+        if handedOff { machine.takeHandedOff()?.resume(with: ()) }
+        return item
     }
 
     /// Takes the next item without waiting (CPython's `get_nowait`).

@@ -27,6 +27,10 @@ public import DequeModule
     @usableFromInline var joiners = Deque<Token>()
     /// Slots granted to woken putters that have not stored their item yet.
     @usableFromInline var reservedSlots = 0
+    /// Items handed straight to a waiting getter that has not run yet: they
+    /// still count (size and slots) until it takes them, as in CPython, where
+    /// the item stays in the queue until the woken getter removes it.
+    @usableFromInline var handedOff = 0
     /// Items put and not yet marked done by `taskDone()`.
     @usableFromInline var unfinishedTasks = 0
     @usableFromInline var shutdownState = ShutdownState.open
@@ -36,11 +40,12 @@ public import DequeModule
         self.items = QueueStorage(order: order)
     }
 
-    /// Items in the queue (not counting one handed to a getter that has not run yet).
-    @inlinable var count: Int { items.count }
-    @inlinable var isEmpty: Bool { items.isEmpty }
-    /// True when a put would wait: the items and the reserved slots fill the queue.
-    @inlinable var isFull: Bool { maxSize > 0 && items.count + reservedSlots >= maxSize }
+    /// Items in the queue, counting those handed to a getter that has not run yet.
+    @inlinable var count: Int { items.count + handedOff }
+    @inlinable var isEmpty: Bool { count == 0 }
+    /// True when a put would wait: the items (handed ones too) and the
+    /// reserved slots fill the queue.
+    @inlinable var isFull: Bool { maxSize > 0 && items.count + handedOff + reservedSlots >= maxSize }
     @inlinable var getterCount: Int { getters.count }
     @inlinable var putterCount: Int { putters.count }
     @inlinable var joinerCount: Int { joiners.count }
@@ -104,7 +109,10 @@ public import DequeModule
 
     @inlinable mutating func store(_ item: Element) -> PutAction {
         unfinishedTasks += 1
-        if let getter = getters.popFirst() { return .handOff(getter, item) }
+        if let getter = getters.popFirst() {
+            handedOff += 1
+            return .handOff(getter, item)
+        }
         items.append(item)
         return .stored
     }
@@ -154,8 +162,19 @@ public import DequeModule
     /// A getter was cancelled after `item` was handed to it, before it ran:
     /// the item goes to the next waiting getter, or back to the front (even if
     /// that makes a bounded queue hold more than `maxSize`: no item is dropped).
+    /// A getter took the item handed to it: its slot is free. Returns a
+    /// putter to wake with the slot reserved for it, if one waits.
+    @inlinable mutating func takeHandedOff() -> Token? {
+        handedOff -= 1
+        return grantSlot()
+    }
+
     @inlinable mutating func giveBack(_ item: Element) -> GiveBackAction {
-        if let getter = getters.popFirst() { return .handOff(getter, item) }
+        handedOff -= 1
+        if let getter = getters.popFirst() {
+            handedOff += 1
+            return .handOff(getter, item)
+        }
         if shutdownState == .immediate {
             unfinishedTasks = max(0, unfinishedTasks - 1)
             return .dropped(wakeJoiners: unfinishedTasks == 0 ? takeJoiners() : [])
