@@ -78,7 +78,9 @@ public class AnyTaskHandle: CustomStringConvertible {
     /// The error the task finished with (nil while running or after success).
     private(set) var failure: (any Error)?
     private var observers: [(id: Int, call: @Loop (AnyTaskHandle) -> Void)] = []
-    private var nextObserverID = 0
+    /// Observer ids are unique across tasks, so a done-callback id of one task
+    /// never removes another task's callback.
+    private static var nextObserverID = 0
 
     @usableFromInline func markFinished(failure: (any Error)?) {
         hasFinished = true
@@ -92,14 +94,19 @@ public class AnyTaskHandle: CustomStringConvertible {
     ///
     /// - Returns: an id for ``removeObserver(_:)``.
     func addObserver(_ body: @escaping @Loop (AnyTaskHandle) -> Void) -> Int {
-        nextObserverID += 1
-        observers.append((nextObserverID, body))
-        return nextObserverID
+        AnyTaskHandle.nextObserverID += 1
+        observers.append((AnyTaskHandle.nextObserverID, body))
+        return AnyTaskHandle.nextObserverID
     }
 
     /// Forgets an observer that is no longer interested.
-    func removeObserver(_ id: Int) {
-        observers.removeAll { $0.id == id }
+    ///
+    /// - Returns: true if it was still registered.
+    @discardableResult
+    func removeObserver(_ id: Int) -> Bool {
+        guard let index = observers.firstIndex(where: { $0.id == id }) else { return false }
+        observers.remove(at: index)
+        return true
     }
 
     /// A readable form, for logs and messages.
