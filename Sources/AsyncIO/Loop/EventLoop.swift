@@ -26,6 +26,9 @@ struct LoopCore {
     /// When set, the next job queued on the loop thread goes to the front of
     /// the ready queue (priority wake-ups of `ThreadSafeFlag.wait(priority:)`).
     var queueNextAtFront = false
+    /// Tasks in `ThreadSafeFlag.wait(priority: true)`: while there are any, the
+    /// loop looks at its inbox after every job, not once per turn.
+    var priorityFlagWaiters = 0
     /// Jobs holding the loop longer than this are reported (0: debug mode off).
     var slowJobThresholdNanoseconds: Int64 = 0
 }
@@ -177,6 +180,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
             case .callback(let callback):
                 callback.body()
             }
+            if core.pointee.priorityFlagWaiters > 0 && inbox.hasItems { drainInbox() }
         }
     }
 
