@@ -46,3 +46,15 @@ extension AnyTaskHandle: Hashable {
     /// Hashes the task's identity (tasks can be kept in sets, as in CPython).
     public nonisolated func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
+
+extension AnyTaskHandle {
+    /// Waits until the task has finished and rethrows its error, for callers
+    /// that hold only the untyped handle (``TaskHandle/value`` has the result).
+    ///
+    /// - Throws: the task's error; `CancellationError` as ``TaskHandle/value`` does.
+    public func waitUntilDone() async throws {
+        retrieved = true
+        if !isDone { try await waitUntilFinished() }
+        if let failure { throw failure }
+    }
+}

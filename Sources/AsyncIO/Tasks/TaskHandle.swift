@@ -62,13 +62,27 @@ public class AnyTaskHandle: CustomStringConvertible {
     @discardableResult
     public func cancel() -> Bool {
         if hasFinished { return false }
-        cancellationTarget().requestCancellation()
+        let target = cancellationTarget()
+        target.cancelling += 1
+        target.requestCancellation()
         return true
     }
 
-    /// True while a cancellation request waits to be delivered at the task's
-    /// next await (CPython's `cancelling()`, as a flag).
-    public var isCancelling: Bool { cancelRequested }
+    /// The cancellation requests made of this task and not taken back with
+    /// ``uncancel()`` (CPython's `cancelling()`). Structured helpers such as
+    /// ``withTaskScope(_:)`` use it to tell their own request from a caller's.
+    public private(set) var cancelling = 0
+
+    /// Takes back one cancellation request (CPython's `uncancel()`); when none
+    /// is left, one not yet delivered is dropped.
+    ///
+    /// - Returns: the requests left.
+    @discardableResult
+    public func uncancel() -> Int {
+        if cancelling > 0 { cancelling -= 1 }
+        if cancelling == 0 { cancelRequested = false }
+        return cancelling
+    }
 
     func cancelUnderlying() {}
 
