@@ -11,14 +11,12 @@ enum Resolver {
     ///
     /// - Throws: ``StreamError/resolutionFailed(host:reason:)``; `CancellationError`
     ///   (the lookup thread finishes on its own; its answer is dropped).
+    @Loop
     static func resolve(host: String, port: Int, datagram: Bool = false) async throws -> [SocketAddress] {
         if let numeric = SocketAddress(numericHost: host, port: port) { return [numeric] }
-        try Task.checkCancellation()
-        let answer = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<[SocketAddress], StreamError>, Never>) in
-            runOnNewThread { continuation.resume(returning: lookup(host: host, port: port, datagram: datagram)) }
-        }
-        try Task.checkCancellation()
-        return try answer.get()
+        // getaddrinfo blocks: on a worker thread, as CPython does; a cancelled
+        // caller stops waiting at once and the answer is dropped.
+        return try await toThread { lookup(host: host, port: port, datagram: datagram) }.get()
     }
 
     private static func lookup(host: String, port: Int, datagram: Bool) -> Result<[SocketAddress], StreamError> {
@@ -41,28 +39,5 @@ enum Resolver {
             node = info.pointee.ai_next
         }
         return out.isEmpty ? .failure(.resolutionFailed(host: host, reason: "no addresses")) : .success(out)
-    }
-}
-
-/// Runs `body` on a new detached POSIX thread (for blocking calls such as `getaddrinfo`).
-func runOnNewThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box: @unchecked Sendable {
-        // @unchecked Sendable: written once before the thread starts, read once by it.
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    var attributes = pthread_attr_t()
-    pthread_attr_init(&attributes)
-    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-    defer { pthread_attr_destroy(&attributes) }
-    var thread = pthread_t()
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    let rc = pthread_create(&thread, &attributes, { raw in
-        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, box)
-    if rc != 0 {
-        // No thread to be had: run it here rather than lose the answer.
-        Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
     }
 }

@@ -55,7 +55,11 @@ public final class Server {
         if completion.result >= 0 {
             backoff = .seconds(1)
             acceptedCount += 1
-            serve(SocketStream(fileDescriptor: completion.result))
+            let stream = SocketStream(fileDescriptor: completion.result)
+            // The handler starts one turn of the ready queue later, as if the
+            // server's own task had accepted (MicroPython's order: a client that
+            // connected in the same turn runs before the new handler).
+            EventLoop.shared.callSoon { [self] in Loop.assumeIsolated { serve(stream) } }
         }
         guard !completion.hasMore else { return }
         acceptOperation = nil
@@ -124,8 +128,17 @@ public final class Server {
     }
 
     /// Waits until the server is closed (MicroPython's `wait_closed`).
+    /// Cancelling the waiting task closes the server, as in MicroPython, where
+    /// `wait_closed` awaits the server's own task and the cancellation reaches it.
+    ///
+    /// - Throws: `CancellationError` when cancelled (after closing).
     public func waitClosed() async throws {
-        try await closed.value
+        do {
+            try await closed.value
+        } catch {
+            close()
+            throw error
+        }
     }
 
     /// Serves until the calling task is cancelled, then closes the server
