@@ -164,7 +164,7 @@ try AsyncIO.run {
     _ = try? await user.value
     print("   after cancelling it: \(Device.open)")
     let guarded = try await Lock().withLock { "Lock.withLock" }
-    let permitted = try await Semaphore(value: 1).withPermit { "Semaphore.withPermit" }
+    let permitted = try await (try Semaphore(value: 1)).withPermit { "Semaphore.withPermit" }
     let timed = try await withTimeout(.seconds(1)) { "withTimeout" }
     print("   the library's own: \(guarded), \(permitted), \(timed)")
 }

@@ -93,7 +93,7 @@ try AsyncIO.run {
     signal(SIGUSR1, SIG_DFL)
 
     // MARK: 4. Semaphore and BoundedSemaphore.
-    let slots = Semaphore(value: 2)
+    let slots = try Semaphore(value: 2)
     let inside = Trace()
     var most = 0
     var now = 0
@@ -110,7 +110,7 @@ try AsyncIO.run {
     }
     for worker in workers { try await worker.value }
     print("4. Semaphore(value: 2): entered [\(inside.text)], at most \(most) inside at once; value back to \(slots.value)")
-    let bounded = BoundedSemaphore(value: 1)
+    let bounded = try BoundedSemaphore(value: 1)
     try await bounded.acquire()
     try bounded.release()
     do { try bounded.release() } catch { print("   BoundedSemaphore: \(error)") }
@@ -186,7 +186,7 @@ try AsyncIO.run {
     do { try changed.notify() } catch { print("   notify() without the lock: \(error)") }
 
     // MARK: 7. Barrier: the last of `parties` tasks releases them all.
-    let barrier = Barrier(parties: 3)
+    let barrier = try Barrier(parties: 3)
     let arrivals = Trace()
     let runners = (0..<3).map { i in
         createTask { () async throws -> String in
@@ -222,7 +222,7 @@ try AsyncIO.run {
     _ = try? await g1.value
     print("   Queue item handed to a cancelled getter went to the next one: \(try await g2.value)")
 
-    let permits = Semaphore(value: 0)
+    let permits = try Semaphore(value: 0)
     let p1 = createTask { try await permits.acquire() }
     try await sleepMs(1)
     permits.release()  // handed to p1, which has not run yet

@@ -487,3 +487,50 @@ struct CameraTestPatternTests {
         }
     }
 }
+
+/// The camera's sizes, rates, counts and timeouts at their extremes: typed
+/// errors or saturation, never a crash (the same bar as ExtremeArgumentTests).
+@Suite("Camera arguments at their extremes", .serialized, .timeLimit(.minutes(1)))
+struct CameraExtremeArgumentTests {
+    @Test func testPatternRejectsMeaninglessSizesAndRates() throws {
+        try runLoopTest {
+            for (width, height) in [(Int.max, 48), (Int.min, 48), (64, Int.max), (64, Int.min), (0, 0), (-1, -1)] {
+                #expect {
+                    _ = try Camera.testPattern(width: width, height: height)
+                } throws: { ($0 as? CameraError)?.code == .invalidArgument }
+            }
+            for fps in [Double.nan, -Double.nan, Double.infinity, -Double.infinity, -1, 0, Double.greatestFiniteMagnitude] {
+                #expect {
+                    _ = try Camera.testPattern(fps: fps)
+                } throws: { ($0 as? CameraError)?.code == .invalidArgument }
+            }
+            for count in [Int.max, Int.min, 0, -1] {
+                let camera = try Camera.testPattern(width: 64, height: 48, bufferCount: count)
+                #expect((1...32).contains(camera.bufferCount))
+                camera.close()
+            }
+            let camera = try Camera.testPattern(width: 64, height: 48, fps: 200)
+            for fps in [Double.nan, Double.infinity, -1, 0] {
+                #expect {
+                    _ = try camera.setFrameRate(fps)
+                } throws: { ($0 as? CameraError)?.code == .invalidArgument }
+            }
+            for (width, height) in [(Int.max, Int.max), (Int.min, 48), (0, 0)] {
+                #expect {
+                    _ = try camera.configure(width: width, height: height, pixelFormat: .yuyv)
+                } throws: { ($0 as? CameraError)?.code == .invalidArgument }
+            }
+            // A timeout too long for the clock waits for the next frame; a
+            // zero or negative one gives the next frame or times out at once.
+            let frame = try await camera.snapshot(timeout: .seconds(Int64.max))
+            frame.release()
+            for timeout in [Duration.zero, .seconds(-1), .seconds(Int64.min)] {
+                do {
+                    try await camera.snapshot(timeout: timeout).release()
+                } catch is TimeoutError {
+                }
+            }
+            camera.close()
+        }
+    }
+}

@@ -64,7 +64,7 @@ struct BareTaskQueueConditionBarrierTests {
 
     @Test func aBarrierTripsForBareTasksRoundAfterRound() throws {
         try runLoopTest(timeout: .seconds(20)) {
-            let barrier = Barrier(parties: 3)
+            let barrier = try Barrier(parties: 3)
             let arrivals = Recorder<Int>()
             let parties = (0..<3).map { _ in
                 Task { @Loop in

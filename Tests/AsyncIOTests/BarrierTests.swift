@@ -56,7 +56,7 @@ struct BarrierStateMachineTests {
 struct BarrierLoopTests {
     @Test func partiesWaitForEachOtherAndGetDistinctArrivalIndices() throws {
         try runLoopTest {
-            let barrier = Barrier(parties: 3)
+            let barrier = try Barrier(parties: 3)
             let trace = Trace()
             #expect(barrier.parties == 3)
             for round in 1...2 {
@@ -82,7 +82,7 @@ struct BarrierLoopTests {
 
     @Test func aWaiterCancelledWhileFillingIsReplaced() throws {
         try runLoopTest {
-            let barrier = Barrier(parties: 3)
+            let barrier = try Barrier(parties: 3)
             let a = createTask { try await barrier.wait() }
             let b = createTask { try await barrier.wait() }
             try await sleepMs(1)
@@ -102,7 +102,7 @@ struct BarrierLoopTests {
 
     @Test func aWaiterCancelledAfterTheTripThrowsButTheOthersPass() throws {
         try runLoopTest {
-            let barrier = Barrier(parties: 3)
+            let barrier = try Barrier(parties: 3)
             let a = createTask { try await barrier.wait() }
             let b = createTask { try await barrier.wait() }
             try await sleepMs(1)
@@ -119,7 +119,7 @@ struct BarrierLoopTests {
 
     @Test func resetBreaksTheWaitersAndTheBarrierIsUsableAgain() throws {
         try runLoopTest {
-            let barrier = Barrier(parties: 2)
+            let barrier = try Barrier(parties: 2)
             let a = createTask { try await barrier.wait() }
             try await sleepMs(1)
             barrier.reset()
@@ -136,7 +136,7 @@ struct BarrierLoopTests {
 
     @Test func abortBreaksTheWaitersAndLaterWaitsUntilReset() throws {
         try runLoopTest {
-            let barrier = Barrier(parties: 3)
+            let barrier = try Barrier(parties: 3)
             let waiters = (0..<2).map { _ in createTask { try await barrier.wait() } }
             try await sleepMs(1)
             barrier.abort()
@@ -147,7 +147,7 @@ struct BarrierLoopTests {
             await #expect(throws: SynchronizationError.barrierBroken) { try await barrier.wait() }
             barrier.reset()
             #expect(!barrier.isBroken)
-            let single = Barrier(parties: 1)
+            let single = try Barrier(parties: 1)
             let index = try await single.wait()
             #expect(index == 0)
         }

@@ -55,7 +55,7 @@ struct SemaphoreStateMachineTests {
 struct SemaphoreLoopTests {
     @Test func atMostValueTasksHoldAPermitAtOnce() throws {
         try runLoopTest {
-            let sem = Semaphore(value: 2)
+            let sem = try Semaphore(value: 2)
             let trace = Trace()
             let workers = (1...5).map { i in
                 createTask {
@@ -82,7 +82,7 @@ struct SemaphoreLoopTests {
 
     @Test func acquireWithAFreePermitDoesNotYield() throws {
         try runLoopTest {
-            let sem = Semaphore(value: 1)
+            let sem = try Semaphore(value: 1)
             let trace = Trace()
             let other = createTask { trace.add("other") }
             try await sem.acquire()
@@ -96,7 +96,7 @@ struct SemaphoreLoopTests {
 
     @Test func waitersAreServedFIFOAndNewcomersCannotBarge() throws {
         try runLoopTest {
-            let sem = Semaphore(value: 1)
+            let sem = try Semaphore(value: 1)
             let trace = Trace()
             try await sem.acquire()
             let waiters = (1...3).map { i in
@@ -121,7 +121,7 @@ struct SemaphoreLoopTests {
 
     @Test func aWaiterCancelledWhileQueuedTakesNoPermit() throws {
         try runLoopTest {
-            let sem = Semaphore(value: 0)
+            let sem = try Semaphore(value: 0)
             let trace = Trace()
             let first = createTask { try await sem.acquire(); trace.add("first") }
             let second = createTask { try await sem.acquire(); trace.add("second") }
@@ -139,7 +139,7 @@ struct SemaphoreLoopTests {
 
     @Test func aWaiterCancelledAfterTheHandOffPassesThePermitOn() throws {
         try runLoopTest {
-            let sem = Semaphore(value: 0)
+            let sem = try Semaphore(value: 0)
             let trace = Trace()
             let first = createTask { try await sem.withPermit { trace.add("first") } }
             let second = createTask { try await sem.withPermit { trace.add("second") } }
@@ -155,7 +155,7 @@ struct SemaphoreLoopTests {
 
     @Test func aPermitHandedToACancelledLastWaiterReturnsToThePool() throws {
         try runLoopTest {
-            let sem = Semaphore(value: 0)
+            let sem = try Semaphore(value: 0)
             let only = createTask { try await sem.acquire() }
             try await sleepMs(1)
             sem.release()
@@ -168,7 +168,7 @@ struct SemaphoreLoopTests {
 
     @Test func withPermitReleasesWhenTheBodyThrows() throws {
         try runLoopTest {
-            let sem = Semaphore(value: 1)
+            let sem = try Semaphore(value: 1)
             struct Oops: Error {}
             await #expect(throws: Oops.self) { try await sem.withPermit { throw Oops() } }
             #expect(sem.value == 1)
@@ -180,7 +180,7 @@ struct SemaphoreLoopTests {
 
     @Test func aBoundedSemaphoreThrowsOnOverRelease() throws {
         try runLoopTest {
-            let sem = BoundedSemaphore(value: 2)
+            let sem = try BoundedSemaphore(value: 2)
             #expect(sem.limit == 2)
             #expect(throws: SynchronizationError.semaphoreOverReleased(limit: 2)) { try sem.release() }
             #expect(sem.value == 2)
@@ -199,7 +199,7 @@ struct SemaphoreLoopTests {
 
     @Test func aBoundedSemaphoreHandsOffFIFOAndCancellationPassesThePermitOn() throws {
         try runLoopTest {
-            let sem = BoundedSemaphore(value: 1)
+            let sem = try BoundedSemaphore(value: 1)
             let trace = Trace()
             try await sem.acquire()
             let w1 = createTask { try await sem.withPermit { trace.add("w1") } }

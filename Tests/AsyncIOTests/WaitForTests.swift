@@ -80,4 +80,18 @@ struct WaitForTests {
             #expect(after == before)
         }
     }
+
+    @Test func aFailureWaitForRethrowsIsNotReportedAsUnretrieved() throws {
+        struct Boom: Error {}
+        let reported = Recorder<String>()
+        try runLoopTest {
+            Loop.setExceptionHandler { context in reported.append(context.message) }
+            defer { Loop.setExceptionHandler(nil) }
+            await #expect(throws: Boom.self) {
+                try await waitFor({ try await sleepMs(1); throw Boom() }, timeout: .seconds(5))
+            }
+            for _ in 0..<5 { try await sleep(0) }
+        }
+        #expect(reported.values.isEmpty)
+    }
 }

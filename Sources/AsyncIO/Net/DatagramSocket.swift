@@ -88,10 +88,17 @@ public final class DatagramSocket {
     /// Receives one datagram of at most `maxSize` bytes (longer ones are truncated,
     /// as UDP does) and who sent it.
     ///
-    /// - Throws: ``StreamError/system(call:errno:)``; ``StreamError/closed``; `CancellationError`.
+    /// - Throws: ``StreamError/system(call:errno:)``; ``StreamError/closed``; `CancellationError`;
+    ///   ``LoopError/invalidArgument(api:argument:reason:)`` for a `maxSize` below 1
+    ///   (sizes above 65,535, the largest datagram, are capped there).
     public func receive(maxSize: Int = 65_535) async throws -> (bytes: [UInt8], from: SocketAddress) {
         guard !isClosed else { throw StreamError.closed }
-        let message = MessageBuffer(capacity: maxSize)
+        guard maxSize >= 1 else {
+            // Receiving into no room would consume a datagram and lose it.
+            throw LoopError.invalidArgument(api: "DatagramSocket.receive", argument: "maxSize: \(maxSize)", reason: "must be at least 1")
+        }
+        // No datagram is larger than 65,535 bytes: more room would only cost memory.
+        let message = MessageBuffer(capacity: min(maxSize, 65_535))
         message.prepareToReceive()
         let n = try await EventLoop.shared.submitAndAwait(.receiveMessage(fd: fileDescriptor, message: message.header))
         if n < 0 { throw StreamError.system(call: "recvmsg", errno: -n) }

@@ -13,6 +13,9 @@ enum Resolver {
     ///   (the lookup thread finishes on its own; its answer is dropped).
     @Loop
     static func resolve(host: String, port: Int, datagram: Bool = false) async throws -> [SocketAddress] {
+        guard (0...65_535).contains(port) else {
+            throw LoopError.invalidArgument(api: "resolve \(host)", argument: "port: \(port)", reason: "not in 0...65535")
+        }
         if let numeric = SocketAddress(numericHost: host, port: port) { return [numeric] }
         // getaddrinfo blocks: on a worker thread, as CPython does; a cancelled
         // caller stops waiting at once and the answer is dropped.

@@ -162,12 +162,15 @@ public final class Server {
 ///   - backlog: the kernel's queue of connections not yet accepted.
 ///   - handler: serves one connection; its stream is closed when it returns.
 /// - Throws: ``StreamError/resolutionFailed(host:reason:)``; ``StreamError/system(call:errno:)``
-///   if the socket cannot be bound (`EADDRINUSE`, `EACCES`) or listen fails.
+///   if the socket cannot be bound (`EADDRINUSE`, `EACCES`) or listen fails;
+///   ``LoopError/invalidArgument(api:argument:reason:)`` for a port outside
+///   0...65535 or a negative backlog.
 @Loop
 public func startServer(
     host: String, port: Int, backlog: Int = 511,
     handler: @escaping @Loop (SocketStream) async throws -> Void
 ) async throws -> Server {
+    try checkBacklog(backlog)
     let address = try await Resolver.resolve(host: host, port: port)[0]
     let fd = try Socket.make(family: address.family, type: SOCK_STREAM)
     Socket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
@@ -177,12 +180,14 @@ public func startServer(
 
 /// Listens on a Unix-domain stream socket at `path` (removed when the server closes).
 ///
-/// - Throws: ``StreamError/invalidAddress(_:)``; ``StreamError/system(call:errno:)``.
+/// - Throws: ``StreamError/invalidAddress(_:)``; ``StreamError/system(call:errno:)``;
+///   ``LoopError/invalidArgument(api:argument:reason:)`` for a negative backlog.
 @Loop
 public func startUnixServer(
     path: String, backlog: Int = 511,
     handler: @escaping @Loop (SocketStream) async throws -> Void
 ) throws -> Server {
+    try checkBacklog(backlog)
     let address = try SocketAddress(unixPath: path)
     let fd = try Socket.make(family: AF_UNIX, type: SOCK_STREAM)
     return try listen(fd, on: address, backlog: backlog, unixPath: path, handler: handler)
@@ -201,6 +206,14 @@ public func withServer<T: Sendable>(
     let server = try await startServer(host: host, port: port, backlog: backlog, handler: handler)
     defer { server.close() }
     return try await body(server)
+}
+
+/// A negative backlog means nothing; a huge one is capped by the kernel
+/// (`net.core.somaxconn`).
+private func checkBacklog(_ backlog: Int) throws(LoopError) {
+    guard backlog >= 0 else {
+        throw .invalidArgument(api: "startServer", argument: "backlog: \(backlog)", reason: "must not be negative")
+    }
 }
 
 @Loop

@@ -20,8 +20,9 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// An IPv4 or IPv6 address from its numeric text (`"127.0.0.1"`, `"::1"`) and a port.
     ///
-    /// - Returns: nil if `host` is not a numeric address.
+    /// - Returns: nil if `host` is not a numeric address or `port` is not in 0...65535.
     public init?(numericHost host: String, port: Int) {
+        guard (0...65_535).contains(port) else { return nil }
         var storage = sockaddr_storage()
         var v4 = in_addr()
         var v6 = in6_addr()

@@ -49,13 +49,22 @@ public final class SocketStream {
     private let closed = Future<Void>()
 
     /// Queued output above which ``drain()`` waits (default 64 KiB, as CPython).
+    /// Negative values count as 0; the low-water mark is kept at or below it.
     public var highWaterMark: Int {
         get { highWaterMarkStorage }
-        set { highWaterMarkStorage = newValue }
+        set {
+            highWaterMarkStorage = max(0, newValue)
+            lowWaterMarkStorage = min(lowWaterMarkStorage, highWaterMarkStorage)
+        }
     }
     nonisolated(unsafe) private var highWaterMarkStorage = 64 * 1024
     /// Queued output at which a waiting ``drain()`` resumes (default 16 KiB).
-    public var lowWaterMark = 16 * 1024
+    /// Kept within 0...``highWaterMark``, so a waiting drain always resumes.
+    public var lowWaterMark: Int {
+        get { lowWaterMarkStorage }
+        set { lowWaterMarkStorage = min(max(0, newValue), highWaterMarkStorage) }
+    }
+    private var lowWaterMarkStorage = 16 * 1024
 
     /// Takes ownership of a connected, non-blocking socket.
     init(fileDescriptor: Int32, receiveBufferSize: Int = 1024) {
@@ -79,10 +88,17 @@ public final class SocketStream {
 
     /// Reads up to `max` bytes: what is buffered, else what one receive brings.
     ///
-    /// - Returns: at least one byte, or an empty array at end of stream.
+    /// - Returns: at least one byte, or an empty array at end of stream (or at
+    ///   once for `max` 0).
     /// - Throws: ``StreamError/connectionReset(errno:)``; ``StreamError/closed``;
-    ///   `CancellationError` (no byte is lost: bytes that raced the cancel are returned).
+    ///   `CancellationError` (no byte is lost: bytes that raced the cancel are returned);
+    ///   ``LoopError/invalidArgument(api:argument:reason:)`` for a negative `max`
+    ///   (MicroPython's `read(-1)`, read to the end, would let a peer fill memory).
     public func read(max: Int = 64 * 1024) async throws -> [UInt8] {
+        if max <= 0 {
+            if max == 0 { return [] }
+            throw LoopError.invalidArgument(api: "SocketStream.read", argument: "max: \(max)", reason: "must not be negative")
+        }
         if bufferedByteCount == 0 && !atEOF { try await receive() }
         return take(min(max, bufferedByteCount))
     }
@@ -102,8 +118,12 @@ public final class SocketStream {
     /// Reads exactly `count` bytes.
     ///
     /// - Throws: ``StreamError/incompleteRead(partial:expected:)`` if the stream
-    ///   ends first (the partial bytes are in the error); as ``read(max:)``.
+    ///   ends first (the partial bytes are in the error); as ``read(max:)``;
+    ///   ``LoopError/invalidArgument(api:argument:reason:)`` for a negative `count`.
     public func readExactly(_ count: Int) async throws -> [UInt8] {
+        guard count >= 0 else {
+            throw LoopError.invalidArgument(api: "SocketStream.readExactly", argument: "count: \(count)", reason: "must not be negative")
+        }
         while bufferedByteCount < count && !atEOF { try await receive() }
         guard bufferedByteCount >= count else {
             throw StreamError.incompleteRead(partial: take(bufferedByteCount), expected: count)
@@ -118,6 +138,7 @@ public final class SocketStream {
     ///   bounded: the stream never buffers more than `limit` plus one receive.
     /// - Throws: ``StreamError/limitExceeded(limit:)`` if no `\n` comes within
     ///   `limit` bytes (the bytes stay buffered; the stream is still usable);
+    ///   ``LoopError/invalidArgument(api:argument:reason:)`` for a `limit` below 1;
     ///   as ``read(max:)``.
     public func readLine(limit: Int = 64 * 1024) async throws -> [UInt8] {
         do {
@@ -131,9 +152,15 @@ public final class SocketStream {
     ///
     /// - Throws: ``StreamError/limitExceeded(limit:)`` if it is not found within
     ///   `limit` bytes (nothing is consumed); ``StreamError/incompleteRead(partial:expected:)``
-    ///   if the stream ends first; as ``read(max:)``.
+    ///   if the stream ends first; ``LoopError/invalidArgument(api:argument:reason:)``
+    ///   for an empty `separator` or a `limit` below 1; as ``read(max:)``.
     public func readUntil(_ separator: [UInt8], limit: Int = 64 * 1024) async throws -> [UInt8] {
-        precondition(!separator.isEmpty, "readUntil needs a non-empty separator")
+        guard !separator.isEmpty else {
+            throw LoopError.invalidArgument(api: "SocketStream.readUntil", argument: "separator: []", reason: "must not be empty")
+        }
+        guard limit >= 1 else {
+            throw LoopError.invalidArgument(api: "SocketStream.readUntil", argument: "limit: \(limit)", reason: "must be at least 1")
+        }
         var searched = 0
         while true {
             if let end = find(separator, from: searched) {
@@ -152,7 +179,8 @@ public final class SocketStream {
     @inline(__always)
     private func receive() async throws {
         guard !closing else { throw StreamError.closed }
-        precondition(!reading, "two tasks read one SocketStream at once")
+        // CPython raises RuntimeError here; a second reader would interleave bytes.
+        guard !reading else { throw StreamError.concurrentRead }
         reading = true
         defer { reading = false }
         let n = try await EventLoop.shared.submitAndAwait(

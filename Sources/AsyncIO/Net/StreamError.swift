@@ -18,6 +18,9 @@ public enum StreamError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidAddress(String)
     /// A system call failed with this errno (bind, listen, socket, ...).
     case system(call: String, errno: Int32)
+    /// A task read while another task was already reading the same stream
+    /// (CPython's RuntimeError): the bytes would be split between them.
+    case concurrentRead
 
     /// A readable form, for logs and messages.
     public var description: String {
@@ -31,6 +34,7 @@ public enum StreamError: Error, Sendable, Equatable, CustomStringConvertible {
         case .resolutionFailed(let host, let reason): return "cannot resolve \(host): \(reason)"
         case .invalidAddress(let text): return "invalid address: \(text)"
         case .system(let call, let e): return "\(call) failed: \(Errno(rawValue: e))"
+        case .concurrentRead: return "another task is already reading this stream"
         }
     }
 

@@ -12,8 +12,12 @@ public final class Barrier {
 
     /// Creates a barrier for `parties` tasks.
     ///
-    /// - Precondition: `parties >= 1` (CPython raises `ValueError`).
-    public init(parties: Int) {
+    /// - Throws: ``LoopError/invalidArgument(api:argument:reason:)`` for fewer
+    ///   than one party (CPython raises `ValueError`).
+    public init(parties: Int) throws(LoopError) {
+        guard parties >= 1 else {
+            throw .invalidArgument(api: "Barrier", argument: "parties: \(parties)", reason: "must be at least 1")
+        }
         machine = BarrierStateMachine(parties: parties)
     }
 

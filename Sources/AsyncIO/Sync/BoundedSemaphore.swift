@@ -12,8 +12,12 @@ public final class BoundedSemaphore: PermitPool {
     /// Creates a semaphore with `value` free permits; `value` is also the most
     /// there may ever be (CPython's default is 1).
     ///
-    /// - Precondition: `value >= 0` (CPython raises `ValueError`).
-    public init(value: Int = 1) {
+    /// - Throws: ``LoopError/invalidArgument(api:argument:reason:)`` for a
+    ///   negative `value` (CPython raises `ValueError`).
+    public init(value: Int = 1) throws(LoopError) {
+        guard value >= 0 else {
+            throw .invalidArgument(api: "BoundedSemaphore", argument: "value: \(value)", reason: "must not be negative")
+        }
         machine = SemaphoreStateMachine(value: value, bounded: true)
     }
 

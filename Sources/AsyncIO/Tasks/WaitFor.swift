@@ -27,6 +27,8 @@ public func waitFor<T: Sendable>(_ task: TaskHandle<T>, timeout: Duration?) asyn
     guard let timeout else { return try await task.value }
     let loop = EventLoop.shared
     try loop.checkOnLoop("waitFor")
+    // The outcome is this call's to report: the task's failure is not "unretrieved".
+    task.retrieved = true
     let deadline = MonotonicClock.deadline(after: timeout)
     let expiry = TimeoutFlag()
     let timer = loop.call(at: deadline) {

@@ -111,14 +111,14 @@ final class V4L2Source: CaptureSource {
         f.type = bufferType
         if isMultiplanar {
             let mp = cv4l2_format_pix_mp(&f)!
-            mp.pointee.width = UInt32(width)
-            mp.pointee.height = UInt32(height)
+            mp.pointee.width = UInt32(clamping: width)
+            mp.pointee.height = UInt32(clamping: height)
             mp.pointee.pixelformat = pixelFormat.rawValue
             mp.pointee.field = V4L2_FIELD_NONE.rawValue
         } else {
             let pix = cv4l2_format_pix(&f)!
-            pix.pointee.width = UInt32(width)
-            pix.pointee.height = UInt32(height)
+            pix.pointee.width = UInt32(clamping: width)
+            pix.pointee.height = UInt32(clamping: height)
             pix.pointee.pixelformat = pixelFormat.rawValue
             pix.pointee.field = V4L2_FIELD_NONE.rawValue
         }
