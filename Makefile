@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-camera-vm test-tsan build bench bench-primitives bench-net clean
+.PHONY: deps demo test test-camera-vm test-tsan test-asan build bench bench-primitives bench-net clean
 
 deps:
 	@scripts/install-deps.sh
@@ -39,11 +39,21 @@ test: build
 test-camera-vm: build
 	scripts/test-camera-vm.sh
 
-# The cross-thread paths under ThreadSanitizer (own build folder: a full rebuild).
+# The cross-thread paths under ThreadSanitizer (own build folder: a full rebuild),
+# with MicroPython's ported tests that use threads.
 test-tsan: deps
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product swift-asyncioPackageTests
 	ASYNCIO_UNDER_TSAN=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip-build --no-parallel \
-		--filter 'ThreadSafeFlag|LoopTests|ForeignTask|CancellationRouteTests'
+		--filter 'ThreadSafeFlag|LoopTests|ForeignTask|CancellationRouteTests|ThreadBridge|ThreadsConformance|PrimitivesConformance'
+
+# The whole suite on io_uring under AddressSanitizer, leak checking on (own
+# build folder: a full rebuild), including the cancellation storm: 10,000 tasks
+# cancelled at random points of reads, sleeps, waits and gathers.
+test-asan: deps
+	$(SWIFT) build --sanitize=address --scratch-path .build-asan --build-tests
+	ASYNCIO_EXPECT_BACKEND=uring ASYNCIO_UNDER_ASAN=1 ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitizers/lsan.supp:print_suppressions=0 \
+		$(SWIFT) test --sanitize=address --scratch-path .build-asan --skip-build --no-parallel
 
 # Runtime micro-benchmarks beside Swift's default executor (see docs/benchmarks.md).
 bench: deps

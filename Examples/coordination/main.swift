@@ -137,6 +137,22 @@ try AsyncIO.run {
         return (sum, finishOrder, onLoop)
     }
     print("9. task group: sum \(sum), finished in order \(finishOrder), on the loop thread: \(onLoop)")
+
+    // MARK: 10. withTaskScope: CPython's TaskGroup, with loop tasks.
+    var cleanedUp = false
+    do {
+        try await withTaskScope { scope in
+            try scope.createTask(name: "reader") { try await delayed(10, 1) }
+            try scope.createTask(name: "broken") { try await failing(20, id: 4) }
+            do { try await sleepMs(1000) } catch {
+                try await sleepMs(5)  // the body's cleanup may await: the cancel came once
+                cleanedUp = true
+                throw error
+            }
+        }
+    } catch {
+        print("10. task scope threw \(error); the body was cancelled and cleaned up: \(cleanedUp)")
+    }
 }
 
 /// The value or error of a finished task, as text (awaiting it retrieves the error).

@@ -113,20 +113,24 @@ try AsyncIO.run {
     print("3. catch-all: value \"\(try await swallower.value)\", isCancelled \(swallower.isCancelled)")
 
     let spinner = createTask(name: "spinner") { () async -> Int in
-        try? await sleepMs(1000)  // cancelled here; the error is dropped
-        let start = ContinuousClock.now
-        for _ in 0..<1000 {  // `while true` here would hold the loop forever
-            try? await sleepMs(10)  // throws at once now, without suspending
+        try? await sleepMs(1000)  // cancelled here; the error is dropped, and with it the cancel
+        var rounds = 0
+        while rounds < 5 {  // `while true` here would never end
+            try? await sleepMs(10)
+            rounds += 1
         }
-        return elapsedMs(since: start)
+        return rounds
     }
     try await sleepMs(1)
     spinner.cancel()
-    print("   try? in a loop: 1000 sleeps of 10 ms took \(try await spinner.value) ms after cancel()")
+    print("   try? in a loop: the cancel was dropped once; the loop went on for \(try await spinner.value) more rounds")
 
     let cleaner = createTask(name: "cleaner") { () async throws -> Void in
         do { try await sleepMs(1000) } catch {
-            do { try await sleepMs(1) } catch { print("   sticky: an await in the cleanup threw \(error) at once") }
+            // Cancellation is delivered once: the cleanup may await (MicroPython's `finally: await`).
+            let start = ContinuousClock.now
+            try await sleepMs(5)  // flush, close gracefully, say goodbye to a peer...
+            print("   cleanup: an await in the cleanup slept \(elapsedMs(since: start) >= 5 ? "5 ms" : "less") after the cancel")
             throw error  // rethrow: the task ends as cancelled
         }
     }

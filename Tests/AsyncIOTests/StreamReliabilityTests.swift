@@ -95,7 +95,10 @@ struct StreamReliabilityTests {
             #expect(connected == "connected \(count) 0")
             let growth = residentBytes() - before
             let perConnection = growth / count
-            #expect(perConnection <= 8 * 1024, "server RSS grew \(growth) bytes: \(perConnection) per connection")
+            // AddressSanitizer's redzones and allocator headers add about a third to
+            // every allocation: the 8 KiB bar is checked by the ordinary legs.
+            let bar = getenv("ASYNCIO_UNDER_ASAN") != nil ? 16 * 1024 : 8 * 1024
+            #expect(perConnection <= bar, "server RSS grew \(growth) bytes: \(perConnection) per connection")
             #expect(server.activeConnections == count)
             let done = try await lines.next()
             #expect(done == "done errors=0")

@@ -309,6 +309,31 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(Metric.perOp, Int(ns) / nopTotal)
     }
 
+    // `sleepMs(0)`: the library's yield (MicroPython's `sleep(0)`), queued
+    // again behind the tasks ready when it yielded (decision 0007).
+    Benchmark("nop: loop, sleepMs(0), 1 task", configuration: nopConfig) { benchmark in
+        let ns = try onLoop { () async throws -> Int64 in
+            let start = nowNanoseconds()
+            for _ in 0..<nopTotal { try await sleepMs(0) }
+            return nowNanoseconds() - start
+        }
+        benchmark.measurement(Metric.perOp, Int(ns) / nopTotal)
+    }
+
+    Benchmark("nop: loop, sleepMs(0), 256 tasks", configuration: nopConfig) { benchmark in
+        let ns = try onLoop { () async throws -> Int64 in
+            let perTask = nopTotal / nopConcurrency
+            var handles: [TaskHandle<Void>] = []
+            let start = nowNanoseconds()
+            for _ in 0..<nopConcurrency {
+                handles.append(createTask { for _ in 0..<perTask { try await sleepMs(0) } })
+            }
+            for handle in handles { try await handle.value }
+            return nowNanoseconds() - start
+        }
+        benchmark.measurement(Metric.perOp, Int(ns) / nopTotal)
+    }
+
     // The default executor has no ring: its twin is a continuation resumed at
     // once (the floor of an await with no I/O), and a real reschedule (`Task.yield`).
 

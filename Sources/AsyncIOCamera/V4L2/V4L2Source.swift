@@ -62,8 +62,6 @@ final class V4L2Source: CaptureSource {
         let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { throw CameraError.from(errno: errno, device: path, operation: "open") }
         self.fd = fd
-        planeScratch = .allocate(capacity: V4L2Source.maxPlanes)
-        planeScratch.initialize(repeating: v4l2_plane(), count: V4L2Source.maxPlanes)
         let info: CameraInfo
         switch CameraInfo.query(fd: fd, device: path) {
         case .success(let value): info = value
@@ -79,6 +77,11 @@ final class V4L2Source: CaptureSource {
                               detail: "capabilities 0x\(String(info.capabilities.rawValue, radix: 16)) lack video capture with streaming")
         }
         self.info = info
+        // Allocated only once nothing before full initialisation can throw: an
+        // initialiser that throws earlier never runs `deinit` (AddressSanitizer
+        // found the leak of the failed opens).
+        planeScratch = .allocate(capacity: V4L2Source.maxPlanes)
+        planeScratch.initialize(repeating: v4l2_plane(), count: V4L2Source.maxPlanes)
         // Single-planar when the node offers both (most tools expect it).
         bufferType = info.capabilities.contains(.videoCapture)
             ? V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue : V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE.rawValue
@@ -90,7 +93,8 @@ final class V4L2Source: CaptureSource {
             format = parse(&f)
             frameInterval = try? readFrameInterval()
         } catch {
-            Glibc.close(fd)
+            // Fully initialised by now: `deinit` closes the fd and frees the
+            // scratch (closing it here too would close a reused fd number).
             throw error
         }
     }
