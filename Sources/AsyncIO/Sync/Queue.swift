@@ -85,7 +85,7 @@ public final class Queue<Element: Sendable> {
     }
 
     /// `put` isolated to the loop: stores `item`, or waits for a slot first.
-    @usableFromInline func putIsolated(_ item: Element) async throws {
+    @inlinable func putIsolated(_ item: Element) async throws {
         switch try machine.put(item) {
         case .stored: return
         case .handOff(let getter, let item): getter.resume(with: item)
@@ -94,7 +94,7 @@ public final class Queue<Element: Sendable> {
     }
 
     /// `put` on a full queue: waits for a slot, then stores `item`.
-    @usableFromInline func putWaiting(_ item: Element) async throws {
+    @inlinable func putWaiting(_ item: Element) async throws {
         // Woken with a slot reserved for this task. `takeNow` reserves one at
         // once if a get freed it while the task was suspended before parking
         // (bare `Task { @Loop in }` tasks suspend on their hops).
@@ -147,13 +147,13 @@ public final class Queue<Element: Sendable> {
     }
 
     /// `get` isolated to the loop: takes the next item, or waits for one.
-    @usableFromInline func getIsolated() async throws -> Element {
+    @inlinable func getIsolated() async throws -> Element {
         if let item = try takeNext() { return item }
         return try await getWaiting()
     }
 
     /// `get` on an empty queue: waits for an item.
-    @usableFromInline func getWaiting() async throws -> Element {
+    @inlinable func getWaiting() async throws -> Element {
         var handedOff = true
         let item = try await Waiter<Element>().park(
             takeNow: {
@@ -233,7 +233,7 @@ public final class Queue<Element: Sendable> {
     }
 
     /// An item handed to a getter that was cancelled before it ran.
-    private func giveBack(_ item: Element) {
+    @inlinable func giveBack(_ item: Element) {
         switch machine.giveBack(item) {
         case .handOff(let getter, let item): getter.resume(with: item)
         case .stored: break

@@ -30,3 +30,11 @@ public func currentTask() throws -> AnyTaskHandle {
     guard let handle = AnyTaskHandle.runningHere() else { throw LoopError.noRunningTask }
     return handle
 }
+
+/// The loop's tasks that have not finished, the running one included (CPython's
+/// `asyncio.all_tasks()`): those made by `run`, `createTask`, servers and
+/// task scopes, not Swift's task-group children or bare `Task`s.
+@Loop
+public func allTasks() -> Set<AnyTaskHandle> {
+    Set(EventLoop.shared.core.pointee.tasks.all.lazy.filter { !$0.isDone })
+}
