@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "AsyncIO", targets: ["AsyncIO"]),
         .library(name: "URing", targets: ["URing"]),
         .library(name: "AsyncIOCamera", targets: ["AsyncIOCamera"]),
+        .library(name: "AsyncIOHTTP", targets: ["AsyncIOHTTP"]),
         .executable(name: "asyncio-demo", targets: ["asyncio-demo"]),
         .executable(name: "echo-server", targets: ["echo-server"]),
         .executable(name: "http-server", targets: ["http-server"]),
@@ -26,6 +27,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // HTTPRequest, HTTPResponse, HTTPFields; without the trait that imports Foundation.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
     ],
     targets: [
         // Layer 0: liburing (Debian liburing-dev) plus the few shims Swift cannot import.
@@ -65,6 +68,12 @@ let package = Package(
         .target(
             name: "AsyncIOCamera",
             dependencies: ["AsyncIO", "CV4L2", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
+        // Layer 3: HTTP/1.1 on streams, strict and bounded (swift-http-types).
+        .target(
+            name: "AsyncIOHTTP",
+            dependencies: ["AsyncIO", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSwift
         ),
         .executableTarget(
@@ -136,6 +145,11 @@ let package = Package(
         .testTarget(
             name: "MicroPythonConformanceTests",
             dependencies: ["AsyncIO", "AsyncIOTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "AsyncIOHTTPTests",
+            dependencies: ["AsyncIOHTTP", "AsyncIO", "AsyncIOTestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSwift
         ),
         .testTarget(
