@@ -73,7 +73,11 @@ let package = Package(
         // Layer 3: HTTP/1.1 on streams, strict and bounded (swift-http-types).
         .target(
             name: "AsyncIOHTTP",
-            dependencies: ["AsyncIO", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: [
+                "AsyncIO",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
         .executableTarget(

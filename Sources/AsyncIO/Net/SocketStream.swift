@@ -42,6 +42,8 @@ public final class SocketStream {
     @exclusivity(unchecked) private var drainWaiters: [Waiter<Void>] = []
     private var shutdownWriteWhenFlushed = false
     private var closeWhenFlushed = false
+    /// The send in flight, by `user_data`, so that ``abort()`` can cancel it.
+    private var sendOperation: UInt64?
 
     // Closing.
     @exclusivity(unchecked) private var closing = false
@@ -314,7 +316,7 @@ public final class SocketStream {
             if closeWhenFlushed { finishClose() } else if shutdownWriteWhenFlushed { _ = shutdown(fileDescriptor, Int32(SHUT_WR)) }
             return
         }
-        _ = EventLoop.shared.submitDetached(
+        sendOperation = EventLoop.shared.submitDetached(
             .send(fd: fileDescriptor, buffer: span.baseAddress!, count: span.count, flags: 0)
         ) { [self] completion in
             Loop.assumeIsolated { sendCompleted(completion.result) }
@@ -322,6 +324,14 @@ public final class SocketStream {
     }
 
     private func sendCompleted(_ result: Int32) {
+        sendOperation = nil
+        if aborting {
+            // Aborted while this send was in flight: nothing more is sent.
+            output.completed(0)
+            output.discard()
+            finishClose()
+            return
+        }
         if result < 0 {
             output.completed(0)
             output.discard()
@@ -359,14 +369,25 @@ public final class SocketStream {
     }
 
     /// Closes at once, dropping queued bytes (a reset rather than a goodbye).
+    /// Every task waiting on the stream wakes at once: a reader gets end of
+    /// stream or ``StreamError/closed``, a `drain()` gets ``StreamError/closed``,
+    /// even when the peer has stopped reading (the send in flight is cancelled).
     public func abort() {
+        guard !aborting else { return }
         var linger = linger(l_onoff: 1, l_linger: 0)
         setsockopt(fileDescriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
         closing = true
         aborting = true
+        if sendError == nil { sendError = .closed }
+        let waiters = drainWaiters
+        drainWaiters.removeAll()
+        for waiter in waiters { waiter.fail(with: StreamError.closed) }
         if output.inFlight {
+            // The close waits for the send's final completion (the kernel may
+            // still read its buffer); cancelling it makes that prompt.
             closeWhenFlushed = true
             _ = shutdown(fileDescriptor, Int32(SHUT_RD))
+            if let sendOperation { EventLoop.shared.cancelOperation(sendOperation) }
         } else {
             output.discard()
             finishClose()

@@ -1,0 +1,314 @@
+import AsyncIO
+import HTTPTypes
+
+/// One HTTP/1.1 connection: reads a request, runs the handler, writes the
+/// response, and again while the connection persists. One request is in
+/// flight at a time: pipelined requests wait, unread, in the kernel's buffer
+/// and at most one read in ``InputBuffer``, so memory per connection stays
+/// bounded whatever the peer sends. Every wait on the peer has a deadline; a
+/// peer that misses one is disconnected (`abort`), which wakes every wait.
+@Loop
+final class HTTPConnection {
+    let stream: SocketStream
+    private let configuration: HTTPServerConfiguration
+    private var parser: HTTPRequestParser
+    private let input: InputBuffer
+    /// True while the connection waits for (the start of) its next request.
+    private(set) var isIdle = true
+    /// Set by a graceful shutdown: finish the request in flight, then close.
+    var closeAfterResponse = false
+    private var timedOut = false
+    private var continueNeeded = false
+    private var bodyDone = true
+    /// The task serving the connection (cancelled when a shutdown's deadline passes).
+    private var task: AnyTaskHandle?
+
+    /// The size of one read from the socket.
+    static let readSize = 16 * 1024
+
+    init(stream: SocketStream, configuration: HTTPServerConfiguration) {
+        self.stream = stream
+        self.configuration = configuration
+        parser = HTTPRequestParser(limits: configuration.limits)
+        input = InputBuffer(
+            initialCapacity: 4 * 1024,
+            maximumCapacity: configuration.limits.headBytes + 2 * Self.readSize)
+    }
+
+    // MARK: The request loop
+
+    /// Serves requests until the peer or the server ends the connection.
+    func serve(_ handler: @escaping HTTPServer.Handler, log: HTTPServerLog) async {
+        task = try? currentTask()
+        defer { task = nil }
+        var served = 0
+        while !closeAfterResponse {
+            isIdle = true
+            let head: HTTPRequestHead
+            do {
+                guard let next = try await readHead() else { break }
+                head = next
+            } catch let error as HTTPParseError {
+                log.badPeer(stream.peerAddress, error.description)
+                await sendErrorAndClose(error.status)
+                return
+            } catch {
+                // Reset, timeout or closed between requests: nothing to answer.
+                if timedOut { log.badPeer(stream.peerAddress, "timed out") }
+                break
+            }
+            isIdle = false
+            served += 1
+            bodyDone = head.framing == .none
+            continueNeeded = head.expectsContinue && !bodyDone
+            let body = HTTPRequestBody(connection: self, empty: bodyDone)
+            let request = HTTPServerRequest(head: head, body: body, peerAddress: stream.peerAddress)
+            var response: HTTPServerResponse
+            do {
+                response = try await handler(request)
+            } catch let error as HTTPParseError {
+                log.badPeer(stream.peerAddress, error.description)
+                await sendErrorAndClose(error.status)
+                return
+            } catch {
+                if timedOut || isBroken(error) { break }
+                log.handlerFailed(request.request, error)
+                response = HTTPServerResponse(status: .internalServerError)
+                closeAfterResponse = true
+            }
+            // A body the handler left unread: discard a little, else close after the response.
+            var keepAlive = head.keepAlive && served < configuration.maximumRequestsPerConnection
+            if !bodyDone {
+                if continueNeeded {
+                    keepAlive = false
+                } else if await !discardBody(upTo: 64 * 1024) {
+                    keepAlive = false
+                }
+            }
+            if closeAfterResponse { keepAlive = false }
+            do {
+                keepAlive = try await write(response, for: head, keepAlive: keepAlive)
+            } catch {
+                if timedOut { log.badPeer(stream.peerAddress, "stopped reading (write timeout)") }
+                break
+            }
+            if !keepAlive { break }
+        }
+        await closeGracefully()
+    }
+
+    /// Reads the next request head; nil when the peer closed between requests.
+    private func readHead() async throws -> HTTPRequestHead? {
+        var deadline: Int64?
+        while true {
+            let step = try parser.parse(input.readable)
+            input.consume(step.consumed)
+            switch step.event {
+            case .head(let head): return head
+            case .needMoreData:
+                let waitingForFirstByte = input.isEmpty && parser.isAtRequestBoundary
+                if !waitingForFirstByte && deadline == nil {
+                    deadline = LoopClock.deadline(after: configuration.headerReadTimeout)
+                }
+                let timeout = waitingForFirstByte ? configuration.keepAliveIdleTimeout : LoopClock.remaining(until: deadline!)
+                if try await fill(timeout: timeout) == 0 {
+                    if waitingForFirstByte { return nil }
+                    throw HTTPParseError(.badRequest, "connection closed in the middle of a request head")
+                }
+            case .end:
+                // The end of the previous request's empty body.
+                continue
+            case .body:
+                preconditionFailure("parser out of step: body bytes before a head")
+            }
+        }
+    }
+
+    /// The next chunk of the request body, nil at its end.
+    func nextBodyChunk() async throws -> [UInt8]? {
+        if bodyDone { return nil }
+        while true {
+            let step = try parser.parse(input.readable)
+            switch step.event {
+            case .body(let range):
+                let chunk = Array(UnsafeRawBufferPointer(rebasing: input.readable[range]))
+                input.consume(step.consumed)
+                return chunk
+            case .end:
+                input.consume(step.consumed)
+                bodyDone = true
+                return nil
+            case .needMoreData:
+                input.consume(step.consumed)
+                if continueNeeded {
+                    // `Expect: 100-continue`: ask for the body now that it is wanted.
+                    continueNeeded = false
+                    try stream.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                }
+                if try await fill(timeout: configuration.bodyReadTimeout) == 0 {
+                    throw HTTPParseError(.badRequest, "connection closed in the middle of a request body")
+                }
+            case .head:
+                preconditionFailure("parser out of step")
+            }
+        }
+    }
+
+    /// Reads and drops up to `limit` body bytes the handler did not read.
+    /// Returns true if the body ended within them (the connection may persist).
+    private func discardBody(upTo limit: Int) async -> Bool {
+        var dropped = 0
+        do {
+            while let chunk = try await nextBodyChunk() {
+                dropped += chunk.count
+                if dropped > limit { return false }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Reads once from the socket into the input buffer, with a deadline.
+    ///
+    /// - Returns: the bytes read; 0 at end of stream.
+    private func fill(timeout: Duration) async throws -> Int {
+        guard let space = input.writableSpace(minimum: Self.readSize) else {
+            throw HTTPParseError(.requestHeaderFieldsTooLarge, "input buffer full")
+        }
+        let cancel = LoopIO.call(after: timeout) { [weak self] in self?.expire() }
+        defer { cancel() }
+        let count = try await stream.read(into: space)
+        input.commit(count)
+        return count
+    }
+
+    /// A deadline passed: disconnect, which wakes every wait on the stream.
+    private func expire() {
+        timedOut = true
+        stream.abort()
+    }
+
+    // MARK: Writing
+
+    /// Queues bytes of the response.
+    func send(_ bytes: some Collection<UInt8>) throws {
+        try stream.write(bytes)
+    }
+
+    /// Waits until the peer took enough of the queued output, at most the write timeout.
+    func drainWithTimeout() async throws {
+        guard stream.queuedByteCount > stream.highWaterMark else { return }
+        let cancel = LoopIO.call(after: configuration.writeTimeout) { [weak self] in self?.expire() }
+        defer { cancel() }
+        try await stream.drain()
+    }
+
+    /// Writes `response` to the request `head`; returns whether the connection persists.
+    private func write(_ response: HTTPServerResponse, for head: HTTPRequestHead, keepAlive: Bool) async throws -> Bool {
+        var keepAlive = keepAlive
+        let status = response.head.status.code
+        let bodyForbidden = status < 200 || status == 204 || status == 304
+        let isHead = head.request.method == .head
+        var framing: ResponseFraming
+        switch response.body {
+        case .empty: framing = bodyForbidden ? .none : .length(0)
+        case .bytes(let bytes): framing = bodyForbidden ? .none : .length(bytes.count)
+        case .stream:
+            if bodyForbidden {
+                framing = .none
+            } else if head.version.minor >= 1 {
+                framing = isHead ? .none : .chunked
+            } else {
+                framing = .untilClose
+                keepAlive = false
+            }
+        }
+        try send(HTTPResponseHeadWriter.bytes(response.head, version: head.version, framing: framing, close: !keepAlive))
+        if isHead || bodyForbidden {
+            try await drainWithTimeout()
+            return keepAlive
+        }
+        switch response.body {
+        case .empty:
+            break
+        case .bytes(let bytes):
+            // In slices, draining between them: the output never grows past a slice
+            // above the high-water mark, however large the body.
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + 64 * 1024)
+                try send(bytes[offset..<end])
+                try await drainWithTimeout()
+                offset = end
+            }
+        case .stream(let produce):
+            let writer = HTTPBodyWriter(connection: self, chunked: framing == .chunked)
+            try await produce(writer)
+            if framing == .chunked { try send(Array("0\r\n\r\n".utf8)) }
+        }
+        try await drainWithTimeout()
+        return keepAlive
+    }
+
+    /// Answers a request that could not be parsed, then closes.
+    private func sendErrorAndClose(_ status: HTTPResponse.Status) async {
+        let response = HTTPResponse(status: status)
+        _ = try? send(HTTPResponseHeadWriter.bytes(response, version: .http1_1, framing: .length(0), close: true))
+        await closeGracefully()
+    }
+
+    /// Sends what is queued and closes; a peer that does not take it within the
+    /// write timeout is disconnected instead.
+    private func closeGracefully() async {
+        stream.close()
+        let cancel = LoopIO.call(after: configuration.writeTimeout) { [stream] in stream.abort() }
+        defer { cancel() }
+        try? await stream.waitClosed()
+    }
+
+    /// Aborts the connection now (a shutdown's deadline passed, or it was idle):
+    /// every wait on the peer wakes, and the task is cancelled, so a handler
+    /// waiting on something else stops too.
+    func abort() {
+        stream.abort()
+        task?.cancel()
+    }
+
+    private func isBroken(_ error: any Error) -> Bool {
+        if let error = error as? StreamError {
+            switch error {
+            case .connectionReset, .closed, .incompleteRead: return true
+            default: return false
+            }
+        }
+        return false
+    }
+}
+
+/// Deadlines on the loop's monotonic clock.
+enum LoopClock {
+    /// Nanoseconds `duration` from now, saturating.
+    static func deadline(after duration: Duration) -> Int64 {
+        let now = LoopIO.monotonicNanoseconds()
+        let (deadline, overflow) = now.addingReportingOverflow(max(0, duration.nanosecondsSaturating))
+        return overflow ? Int64.max : deadline
+    }
+
+    /// The time left until `deadline` (zero once it passed).
+    static func remaining(until deadline: Int64) -> Duration {
+        .nanoseconds(max(0, deadline - LoopIO.monotonicNanoseconds()))
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, saturating at the ends of `Int64`.
+    var nanosecondsSaturating: Int64 {
+        let (seconds, attoseconds) = components
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (total, overflow2) = ns.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflow2 { return seconds < 0 ? .min : .max }
+        return total
+    }
+}

@@ -1,0 +1,65 @@
+public import AsyncIO
+public import HTTPTypes
+
+/// A handler's answer: status and fields, and a body of bytes or a stream.
+public struct HTTPServerResponse: Sendable {
+    /// Status and fields. `Content-Length`, `Transfer-Encoding`, `Connection`
+    /// and `Date` are the server's to set; a handler's copies are dropped.
+    public var head: HTTPResponse
+    /// The body.
+    public var body: HTTPResponseBody
+
+    /// A response with `body` (none by default).
+    public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:], body: HTTPResponseBody = .empty) {
+        head = HTTPResponse(status: status, headerFields: headerFields)
+        self.body = body
+    }
+
+    /// A response with a byte body.
+    public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:], bytes: some Collection<UInt8>) {
+        self.init(status: status, headerFields: headerFields, body: .bytes(Array(bytes)))
+    }
+}
+
+/// What follows a response head.
+public enum HTTPResponseBody: Sendable {
+    /// No body (`Content-Length: 0` where a body is allowed).
+    case empty
+    /// These bytes, with `Content-Length`.
+    case bytes([UInt8])
+    /// Bytes written by the closure as they are produced (chunked on HTTP/1.1,
+    /// until close on HTTP/1.0): long-lived streams such as MJPEG. Each write
+    /// waits while the peer is slow (the server's write timeout applies).
+    case stream(@Loop @Sendable (HTTPBodyWriter) async throws -> Void)
+}
+
+/// Writes a streamed response body, with backpressure.
+@Loop
+public final class HTTPBodyWriter {
+    private let connection: HTTPConnection
+    private let chunked: Bool
+
+    init(connection: HTTPConnection, chunked: Bool) {
+        self.connection = connection
+        self.chunked = chunked
+    }
+
+    /// Sends `bytes` as part of the body and waits while the peer lags (each
+    /// wait bounded by the write timeout). Empty writes do nothing.
+    ///
+    /// - Throws: ``StreamError`` once the peer is gone or timed out; `CancellationError`.
+    public func write(_ bytes: some Collection<UInt8>) async throws {
+        guard !bytes.isEmpty else { return }
+        if chunked {
+            try connection.send(Array(String(bytes.count, radix: 16).utf8) + [13, 10])
+            try connection.send(bytes)
+            try connection.send([13, 10])
+        } else {
+            try connection.send(bytes)
+        }
+        try await connection.drainWithTimeout()
+    }
+
+    /// Sends the UTF-8 bytes of `text`.
+    public func write(_ text: String) async throws { try await write(text.utf8) }
+}
