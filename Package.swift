@@ -112,7 +112,10 @@ let package = Package(
         // The example servers (tests and the peer comparison use them).
         .target(name: "ServerSupport", dependencies: ["AsyncIO"], swiftSettings: strictSwift),
         .executableTarget(name: "echo-server", dependencies: ["AsyncIO", "ServerSupport"], swiftSettings: strictSwift),
-        .executableTarget(name: "http-server", dependencies: ["AsyncIO", "ServerSupport"], swiftSettings: strictSwift),
+        .executableTarget(
+            name: "http-server",
+            dependencies: ["AsyncIO", "AsyncIOHTTP", "ServerSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strictSwift),
         // Runnable examples of the tutorial in docs/ (CI builds them).
         .executableTarget(
             name: "example-cooperative-scheduling", dependencies: ["AsyncIO"],
