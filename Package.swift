@@ -88,7 +88,11 @@ let package = Package(
         // The demo's camera-to-browser server (MJPEG over HTTP); asyncio-demo runs it.
         .target(
             name: "DemoServer",
-            dependencies: ["AsyncIO", "AsyncIOCamera", "CTurboJPEG", "ServerSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AsyncIO", "AsyncIOCamera", "AsyncIOHTTP", "CTurboJPEG", "ServerSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
         .executableTarget(

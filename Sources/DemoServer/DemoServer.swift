@@ -1,5 +1,7 @@
 public import AsyncIO
 public import AsyncIOCamera
+import AsyncIOHTTP
+import HTTPTypes
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +38,7 @@ public final class DemoServer {
     /// The page's address, `http://host:port/`.
     public var url: String { "http://\(localAddress.host):\(localAddress.port)/" }
 
-    private var server: Server!
+    private var server: HTTPServer!
     private let encoder: JPEGEncoder
     private var captureTask: TaskHandle<Void>?
     private var stopping = false
@@ -52,8 +54,6 @@ public final class DemoServer {
     private var snapshotWaiters = 0
     private var lastCapturedSequence: UInt32?
     private var generation = 0
-    /// Open connections, aborted on stop.
-    private var connections: [ObjectIdentifier: SocketStream] = [:]
     /// The generation each stream client sent last (or is sending).
     private var clientProgress: [ObjectIdentifier: Int] = [:]
 
@@ -79,8 +79,9 @@ public final class DemoServer {
         let demo = DemoServer(options: options, camera: camera)
         do {
             try camera.start()
-            demo.server = try await startServer(host: options.host, port: options.port) { [weak demo] stream in
-                try await demo?.serveConnection(stream)
+            demo.server = try await HTTPServer.start(host: options.host, port: options.port) { [weak demo] request in
+                guard let demo else { return HTTPServerResponse(status: .serviceUnavailable) }
+                return try await demo.respond(to: request)
             }
         } catch {
             camera.close()
@@ -95,20 +96,16 @@ public final class DemoServer {
     public func stop() async {
         guard !stopping else { return }
         stopping = true
-        server.close()
-        for stream in connections.values { stream.abort() }
+        // Stream clients end their loops when woken; anything else in flight
+        // gets a moment, then the server disconnects what is left.
         wakeWaiters()
+        let shutdown = createTask { [server] in await server!.shutdown(gracePeriod: .milliseconds(200)) }
         if let captureTask {
             _ = captureTask.cancel()
             _ = try? await captureTask.value
         }
         camera.close()
-        try? await server.waitClosed()
-        var waited = 0
-        while server.activeConnections > 0 && waited < 2000 {
-            try? await sleepMs(1)
-            waited += 1
-        }
+        _ = try? await shutdown.value
     }
 
     /// The counters now.
@@ -126,7 +123,7 @@ public final class DemoServer {
         // Frames a client is skipping now, while it still sends an older one.
         let newest = latest?.generation ?? 0
         s.framesSkippedByClients += clientProgress.values.reduce(0) { $0 + max(0, newest - $1 - 1) }
-        s.connections = connections.count
+        s.connections = server?.connectionCount ?? 0
         s.width = camera.format.width
         s.height = camera.format.height
         s.pixelFormat = camera.format.pixelFormat.fourcc
@@ -227,61 +224,56 @@ public final class DemoServer {
 
     // MARK: HTTP
 
-    private func serveConnection(_ stream: SocketStream) async throws {
-        guard !stopping else { return }
-        let id = ObjectIdentifier(stream)
-        connections[id] = stream
-        defer { connections[id] = nil }
-        while !stopping {
-            guard let request = try await HTTPRequest.read(from: stream) else { return }
-            guard request.method == "GET" || request.method == "HEAD" else {
-                try stream.write(HTTPResponse.bytes(status: "405 Method Not Allowed", type: "text/plain", body: Array("only GET and HEAD\n".utf8), keepAlive: false))
-                return
-            }
-            let head = request.method == "HEAD"
-            switch request.path {
-            case "/", "/index.html":
-                try stream.write(HTTPResponse.bytes(status: "200 OK", type: "text/html; charset=utf-8", body: DemoPage.html, keepAlive: request.keepAlive, head: head))
-            case "/stats":
-                try stream.write(HTTPResponse.bytes(status: "200 OK", type: "application/json", body: Array(statistics.json.utf8), keepAlive: request.keepAlive, head: head))
-            case "/snapshot.jpg":
-                do {
-                    let frame = try await snapshot()
-                    try stream.write(HTTPResponse.bytes(status: "200 OK", type: "image/jpeg", body: frame.jpeg, keepAlive: request.keepAlive, head: head,
-                                                        extra: "X-Frame-Sequence: \(frame.sequence)\r\n"))
-                } catch is TimeoutError {
-                    try stream.write(HTTPResponse.bytes(status: "503 Service Unavailable", type: "text/plain", body: Array("no frame\n".utf8), keepAlive: false))
-                    return
-                }
-            case "/stream":
-                if head {
-                    try stream.write(HTTPResponse.streamHead)
-                    return
-                }
-                try await sendStream(stream)
-                return
-            default:
-                try stream.write(HTTPResponse.bytes(status: "404 Not Found", type: "text/plain", body: Array("not found\n".utf8), keepAlive: request.keepAlive, head: head))
-            }
-            if !request.keepAlive { return }
-            if stream.bufferedByteCount == 0 { try await stream.drain() }
+    /// The demo's routes (GET and HEAD only).
+    private func respond(to request: HTTPServerRequest) async throws -> HTTPServerResponse {
+        guard request.request.method == .get || request.request.method == .head else {
+            return text(.methodNotAllowed, "only GET and HEAD\n", extra: [.allow: "GET, HEAD"])
         }
+        var path = request.request.path ?? "/"
+        if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
+        switch path {
+        case "/", "/index.html":
+            return HTTPServerResponse(headerFields: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], bytes: DemoPage.html)
+        case "/stats":
+            return HTTPServerResponse(headerFields: [.contentType: "application/json", .cacheControl: "no-store"], bytes: Array(statistics.json.utf8))
+        case "/snapshot.jpg":
+            do {
+                let frame = try await snapshot()
+                var fields: HTTPFields = [.contentType: "image/jpeg", .cacheControl: "no-store"]
+                fields[HTTPField.Name("X-Frame-Sequence")!] = "\(frame.sequence)"
+                return HTTPServerResponse(headerFields: fields, bytes: frame.jpeg)
+            } catch is TimeoutError {
+                return text(.serviceUnavailable, "no frame\n")
+            }
+        case "/stream":
+            return HTTPServerResponse(
+                headerFields: [
+                    .contentType: "multipart/x-mixed-replace; boundary=\(EncodedFrame.boundary)",
+                    .cacheControl: "no-store, no-cache, must-revalidate",
+                    HTTPField.Name("Pragma")!: "no-cache",
+                ],
+                body: .streamUntilClose { [weak self] writer in try await self?.sendStream(writer) })
+        default:
+            return text(.notFound, "not found\n")
+        }
+    }
+
+    private func text(_ status: HTTPResponse.Status, _ body: String, extra: HTTPFields = [:]) -> HTTPServerResponse {
+        var fields: HTTPFields = [.contentType: "text/plain", .cacheControl: "no-store"]
+        fields.append(contentsOf: extra)
+        return HTTPServerResponse(status: status, headerFields: fields, bytes: Array(body.utf8))
     }
 
     /// MJPEG to one client: the newest frame each time the previous one is in
     /// the kernel. At most one frame waits in this process for the client.
-    private func sendStream(_ stream: SocketStream) async throws {
-        // Every queued byte must reach the kernel before the next frame is
-        // taken, and the kernel's send buffer holds about two frames, so a
-        // slow client skips frames instead of reading old ones from a queue.
-        stream.highWaterMark = 0
-        stream.lowWaterMark = 0
+    private func sendStream(_ writer: HTTPBodyWriter) async throws {
+        // Every byte must reach the kernel before the next frame is taken
+        // (`untilSent`), and the kernel's send buffer holds about two frames,
+        // so a slow client skips frames instead of reading old ones from a queue.
         let frameSize = latest?.jpeg.count ?? camera.format.width * camera.format.height / 2
-        var size = Int32(clamping: max(32 * 1024, 2 * frameSize))
-        setsockopt(stream.fileDescriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        let id = ObjectIdentifier(stream)
+        writer.setSendBufferSize(max(32 * 1024, 2 * frameSize))
+        let id = ObjectIdentifier(writer)
         streamClients += 1
-        try stream.write(HTTPResponse.streamHead)
         var sent = latest?.generation ?? 0
         var first = true
         defer {
@@ -296,10 +288,7 @@ public final class DemoServer {
             first = false
             sent = frame.generation
             clientProgress[id] = sent
-            try stream.write(frame.partHeader)
-            try stream.write(frame.jpeg)
-            try stream.write(HTTPResponse.crlf)
-            try await stream.drain()
+            try await writer.write(frame.partHeader + frame.jpeg + [13, 10], untilSent: true)
             counters.framesSent += 1
             latencies.append(LoopIO.monotonicNanoseconds() - frame.capturedAt)
         }
@@ -308,6 +297,9 @@ public final class DemoServer {
 
 /// One encoded frame, shared by every client.
 final class EncodedFrame: Sendable {
+    /// The MJPEG stream's part boundary.
+    static let boundary = "asyncioframe"
+
     let jpeg: [UInt8]
     let sequence: UInt32
     /// Capture time, `CLOCK_MONOTONIC` nanoseconds.
@@ -321,6 +313,6 @@ final class EncodedFrame: Sendable {
         self.sequence = sequence
         self.capturedAt = capturedAt
         self.generation = generation
-        partHeader = Array("--\(HTTPResponse.boundary)\r\nContent-Type: image/jpeg\r\nContent-Length: \(jpeg.count)\r\nX-Frame-Sequence: \(sequence)\r\n\r\n".utf8)
+        partHeader = Array("--\(EncodedFrame.boundary)\r\nContent-Type: image/jpeg\r\nContent-Length: \(jpeg.count)\r\nX-Frame-Sequence: \(sequence)\r\n\r\n".utf8)
     }
 }

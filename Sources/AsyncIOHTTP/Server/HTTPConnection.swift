@@ -1,5 +1,8 @@
 import AsyncIO
 import HTTPTypes
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP/1.1 connection: reads a request, runs the handler, writes the
 /// response, and again while the connection persists. One request is in
@@ -196,12 +199,31 @@ final class HTTPConnection {
         try stream.write(bytes)
     }
 
-    /// Waits until the peer took enough of the queued output, at most the write timeout.
-    func drainWithTimeout() async throws {
-        guard stream.queuedByteCount > stream.highWaterMark else { return }
+    /// Waits until the peer took enough of the queued output (all of it with
+    /// `toEmpty`), at most the write timeout.
+    func drainWithTimeout(toEmpty: Bool = false) async throws {
+        let threshold = toEmpty ? 0 : stream.highWaterMark
+        guard stream.queuedByteCount > threshold else { return }
         let cancel = LoopIO.call(after: configuration.writeTimeout) { [weak self] in self?.expire() }
         defer { cancel() }
-        try await stream.drain()
+        if toEmpty {
+            let (high, low) = (stream.highWaterMark, stream.lowWaterMark)
+            stream.lowWaterMark = 0
+            stream.highWaterMark = 0
+            defer {
+                stream.highWaterMark = high
+                stream.lowWaterMark = low
+            }
+            try await stream.drain()
+        } else {
+            try await stream.drain()
+        }
+    }
+
+    /// Sets the socket's send buffer (`SO_SNDBUF`).
+    func setSendBufferSize(_ bytes: Int) {
+        var size = Int32(clamping: max(0, bytes))
+        setsockopt(stream.fileDescriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Writes `response` to the request `head`; returns whether the connection persists.
@@ -223,6 +245,9 @@ final class HTTPConnection {
                 framing = .untilClose
                 keepAlive = false
             }
+        case .streamUntilClose:
+            framing = bodyForbidden ? .none : .untilClose
+            keepAlive = false
         }
         try send(HTTPResponseHeadWriter.bytes(response.head, version: head.version, framing: framing, close: !keepAlive))
         if isHead || bodyForbidden {
@@ -242,7 +267,7 @@ final class HTTPConnection {
                 try await drainWithTimeout()
                 offset = end
             }
-        case .stream(let produce):
+        case .stream(let produce), .streamUntilClose(let produce):
             let writer = HTTPBodyWriter(connection: self, chunked: framing == .chunked)
             try await produce(writer)
             if framing == .chunked { try send(Array("0\r\n\r\n".utf8)) }

@@ -31,6 +31,10 @@ public enum HTTPResponseBody: Sendable {
     /// until close on HTTP/1.0): long-lived streams such as MJPEG. Each write
     /// waits while the peer is slow (the server's write timeout applies).
     case stream(@Loop @Sendable (HTTPBodyWriter) async throws -> Void)
+    /// Bytes written by the closure, delimited by closing the connection
+    /// instead of chunks (on HTTP/1.1 too): the usual framing of MJPEG
+    /// (`multipart/x-mixed-replace`) streams, which clients read raw.
+    case streamUntilClose(@Loop @Sendable (HTTPBodyWriter) async throws -> Void)
 }
 
 /// Writes a streamed response body, with backpressure.
@@ -47,8 +51,12 @@ public final class HTTPBodyWriter {
     /// Sends `bytes` as part of the body and waits while the peer lags (each
     /// wait bounded by the write timeout). Empty writes do nothing.
     ///
+    /// - Parameter untilSent: wait until every byte is in the kernel, not just
+    ///   until the queue is below the high-water mark: for "latest value"
+    ///   streams (MJPEG), where a slow peer must skip frames instead of
+    ///   reading old ones from a queue.
     /// - Throws: ``StreamError`` once the peer is gone or timed out; `CancellationError`.
-    public func write(_ bytes: some Collection<UInt8>) async throws {
+    public func write(_ bytes: some Collection<UInt8>, untilSent: Bool = false) async throws {
         guard !bytes.isEmpty else { return }
         if chunked {
             try connection.send(Array(String(bytes.count, radix: 16).utf8) + [13, 10])
@@ -57,9 +65,17 @@ public final class HTTPBodyWriter {
         } else {
             try connection.send(bytes)
         }
-        try await connection.drainWithTimeout()
+        try await connection.drainWithTimeout(toEmpty: untilSent)
     }
 
     /// Sends the UTF-8 bytes of `text`.
-    public func write(_ text: String) async throws { try await write(text.utf8) }
+    public func write(_ text: String, untilSent: Bool = false) async throws {
+        try await write(text.utf8, untilSent: untilSent)
+    }
+
+    /// Asks the kernel for a send buffer of about `bytes` (`SO_SNDBUF`): with
+    /// ``write(_:untilSent:)``, how much a slow peer may lag behind.
+    public func setSendBufferSize(_ bytes: Int) {
+        connection.setSendBufferSize(bytes)
+    }
 }
