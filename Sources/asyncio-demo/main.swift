@@ -14,7 +14,8 @@ import Glibc
 
 do {
     var options = try DemoOptions(arguments: Array(CommandLine.arguments.dropFirst()))
-    options.printStatus = true
+    // The live status line is for a terminal; in a log or a pipe it would be noise.
+    options.printStatus = isatty(STDOUT_FILENO) != 0
     try DemoServer.runUntilSignalled(options: options)
 } catch let error as DemoUsageError {
     if !error.message.isEmpty { print("asyncio-demo: \(error)") }
