@@ -2,7 +2,7 @@
 // comparison with wrk and for trying the module by hand.
 //   GET /       "Hello, World!" (keep-alive)
 //   POST /echo  the request body back
-// Limits, timeouts and graceful shutdown are the module's defaults (docs/http.md).
+// Limits, timeouts and graceful shutdown are the module's defaults (docs/10-http.md).
 import AsyncIO
 import AsyncIOHTTP
 import HTTPTypes

@@ -3,7 +3,7 @@ public import HTTPTypes
 /// Parses a complete request head (request line and fields, CRLF-terminated
 /// lines, ending with the empty line) into an ``HTTPRequestHead``, enforcing
 /// RFC 9112's rules strictly: it rejects what llhttp's strict mode rejects, a
-/// superset of h11's rejections (docs/http.md lists the classes).
+/// superset of h11's rejections (docs/10-http.md lists the classes).
 enum HTTPHeadParser {
     /// The longest method accepted (longer: 501, as for an unknown method).
     static let maximumMethodBytes = 64

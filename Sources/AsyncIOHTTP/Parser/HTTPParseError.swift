@@ -22,7 +22,7 @@ public struct HTTPParseError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 /// The sizes a parser accepts; past them it fails with the status a
-/// production server answers (docs/http.md has the table beside nginx's and Go's).
+/// production server answers (docs/10-http.md has the table beside nginx's and Go's).
 public struct HTTPParserLimits: Sendable, Hashable {
     /// The request line, CRLF included (414 past it). RFC 9112 asks for at least 8,000.
     public var requestLineBytes: Int

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// An HTTP/1.1 server on the loop: strict parsing, limits and timeouts on every
-/// peer, backpressure, graceful shutdown (docs/http.md).
+/// peer, backpressure, graceful shutdown (docs/10-http.md).
 ///
 /// ```swift
 /// let server = try await HTTPServer.start(host: "127.0.0.1", port: 8080) { request in

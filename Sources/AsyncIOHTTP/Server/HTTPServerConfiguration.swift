@@ -1,5 +1,5 @@
 /// Limits and timeouts of an ``HTTPServer``; the defaults are what a
-/// production server ships (docs/http.md compares them with nginx and Go).
+/// production server ships (docs/10-http.md compares them with nginx and Go).
 public struct HTTPServerConfiguration: Sendable {
     /// Sizes of a request: line, head, fields, body, chunk lines, trailers.
     public var limits: HTTPParserLimits
