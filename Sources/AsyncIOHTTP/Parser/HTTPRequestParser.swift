@@ -193,13 +193,7 @@ public struct HTTPRequestParser: Sendable {
             digits += 1
         }
         guard digits > 0 else { throw .bad("chunk size is not hexadecimal") }
-        var rest = UnsafeRawBufferPointer(rebasing: line[digits...])
-        rest = HTTPSyntax.trimmingWhitespace(rest)
-        if !rest.isEmpty {
-            guard rest[0] == UInt8(ascii: ";"), rest.allSatisfy({ HTTPSyntax.isFieldValueByte[Int($0)] }) else {
-                throw .bad("invalid chunk extension")
-            }
-        }
+        try Self.checkChunkExtensions(UnsafeRawBufferPointer(rebasing: line[digits...]))
         let newTotal = total + size
         guard newTotal <= limits.bodyBytes else {
             throw HTTPParseError(.contentTooLarge, "chunked body over \(limits.bodyBytes) bytes")
@@ -210,6 +204,42 @@ public struct HTTPRequestParser: Sendable {
         }
         state = .chunkData(remaining: size, total: newTotal)
         return Self.after(lf + 1, try step(UnsafeRawBufferPointer(rebasing: input[(lf + 1)...])))
+    }
+
+    /// `*( ";" token [ "=" ( token / quoted-string ) ] )`, with no whitespace
+    /// (h11 refuses it, RFC 9112's BWS is "bad" whitespace): checked, then ignored.
+    private static func checkChunkExtensions(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) {
+        var i = 0
+        func token() -> Bool {
+            let start = i
+            while i < bytes.count, HTTPSyntax.isTokenByte[Int(bytes[i])] { i += 1 }
+            return i > start
+        }
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: ";") else { throw .bad("invalid chunk extension") }
+            i += 1
+            guard token() else { throw .bad("invalid chunk extension name") }
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "=") else { continue }
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+                i += 1
+                var closed = false
+                while i < bytes.count {
+                    let b = bytes[i]
+                    if b == UInt8(ascii: "\\") {
+                        guard i + 1 < bytes.count, HTTPSyntax.isFieldValueByte[Int(bytes[i + 1])] else { throw .bad("invalid chunk extension value") }
+                        i += 2
+                        continue
+                    }
+                    i += 1
+                    if b == UInt8(ascii: "\"") { closed = true; break }
+                    guard HTTPSyntax.isFieldValueByte[Int(b)] else { throw .bad("invalid chunk extension value") }
+                }
+                guard closed else { throw .bad("unterminated chunk extension value") }
+            } else {
+                guard token() else { throw .bad("invalid chunk extension value") }
+            }
+        }
     }
 
     /// The trailer section after the last chunk, up to its empty line.
