@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-camera-vm test-tsan test-asan build bench bench-primitives bench-net clean
+.PHONY: deps demo test test-camera-vm test-tsan test-asan fuzz-http build bench bench-primitives bench-net clean
 
 deps:
 	@scripts/install-deps.sh
@@ -54,6 +54,15 @@ test-asan: deps
 	ASYNCIO_EXPECT_BACKEND=uring ASYNCIO_UNDER_ASAN=1 ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitizers/lsan.supp:print_suppressions=0 \
 		$(SWIFT) test --sanitize=address --scratch-path .build-asan --skip-build --no-parallel
+
+# libFuzzer on the HTTP request parser (Fuzz/, its own package), from the
+# committed seed corpus, for FUZZ_SECONDS (new inputs go to Fuzz/.build/corpus).
+FUZZ_SECONDS ?= 60
+fuzz-http: deps
+	cd Fuzz && $(SWIFT) build -c release --sanitize=fuzzer --sanitize=address --product HTTPParserFuzzer
+	mkdir -p Fuzz/.build/corpus
+	cd Fuzz && SWIFT_BACKTRACE=enable=no .build/release/HTTPParserFuzzer .build/corpus Corpus/http-parser \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
 # Runtime micro-benchmarks beside Swift's default executor (see docs/benchmarks.md).
 bench: deps
