@@ -52,16 +52,21 @@ final class HTTPConnection {
                 guard let next = try await readHead() else { break }
                 head = next
             } catch let error as HTTPParseError {
+                log.statistics.badRequests += 1
                 log.badPeer(stream.peerAddress, error.description)
                 await sendErrorAndClose(error.status)
                 return
             } catch {
                 // Reset, timeout or closed between requests: nothing to answer.
-                if timedOut { log.badPeer(stream.peerAddress, "timed out") }
+                if timedOut {
+                    log.statistics.timeouts += 1
+                    log.badPeer(stream.peerAddress, "timed out")
+                }
                 break
             }
             isIdle = false
             served += 1
+            log.statistics.requests += 1
             bodyDone = head.framing == .none
             continueNeeded = head.expectsContinue && !bodyDone
             let body = HTTPRequestBody(connection: self, empty: bodyDone)
@@ -70,11 +75,16 @@ final class HTTPConnection {
             do {
                 response = try await handler(request)
             } catch let error as HTTPParseError {
+                log.statistics.badRequests += 1
                 log.badPeer(stream.peerAddress, error.description)
                 await sendErrorAndClose(error.status)
                 return
             } catch {
-                if timedOut || isBroken(error) { break }
+                if timedOut {
+                    log.statistics.timeouts += 1
+                    break
+                }
+                if isBroken(error) { break }
                 log.handlerFailed(request.request, error)
                 response = HTTPServerResponse(status: .internalServerError)
                 closeAfterResponse = true
@@ -92,7 +102,10 @@ final class HTTPConnection {
             do {
                 keepAlive = try await write(response, for: head, keepAlive: keepAlive)
             } catch {
-                if timedOut { log.badPeer(stream.peerAddress, "stopped reading (write timeout)") }
+                if timedOut {
+                    log.statistics.timeouts += 1
+                    log.badPeer(stream.peerAddress, "stopped reading (write timeout)")
+                }
                 break
             }
             if !keepAlive { break }

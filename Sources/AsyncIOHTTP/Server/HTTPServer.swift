@@ -34,7 +34,9 @@ public final class HTTPServer {
     /// Connections open now.
     public var connectionCount: Int { connections.count }
     /// Connections refused with 503 because the limit was reached.
-    public private(set) var refusedConnections = 0
+    public var refusedConnections: Int { log.statistics.refusedConnections }
+    /// What the server has seen so far.
+    public var statistics: HTTPServerStatistics { log.statistics }
 
     private init(listener: Server, configuration: HTTPServerConfiguration, handler: @escaping Handler, connectionLimit: Int) {
         self.listener = listener
@@ -91,7 +93,7 @@ public final class HTTPServer {
     private func serve(_ stream: SocketStream) async {
         guard !shuttingDown else { return }
         if connections.count >= connectionLimit {
-            refusedConnections += 1
+            log.statistics.refusedConnections += 1
             log.badPeer(stream.peerAddress, "connection limit \(connectionLimit) reached: 503")
             _ = try? stream.write(HTTPResponseHeadWriter.bytes(
                 HTTPResponse(status: .serviceUnavailable), version: .http1_1, framing: .length(0), close: true))
@@ -160,6 +162,8 @@ final class HTTPServerLog {
     private var linesInWindow = 0
     private var suppressed = 0
     static let linesPerSecond = 10
+    /// Counters, including the log's own.
+    var statistics = HTTPServerStatistics()
 
     func badPeer(_ peer: SocketAddress?, _ what: String) {
         emit(.debug, "peer \(peer.map { "\($0)" } ?? "?"): \(what)")
@@ -179,12 +183,27 @@ final class HTTPServerLog {
         }
         guard linesInWindow < Self.linesPerSecond else {
             suppressed += 1
+            statistics.logLinesSuppressed += 1
             return
         }
         linesInWindow += 1
+        statistics.logLines += 1
         logger.log(level: level, "\(message)")
     }
+}
 
-    /// Lines written so far in the current one-second window (tests).
-    var recentLines: Int { linesInWindow }
+/// Counts of what an ``HTTPServer`` has seen.
+public struct HTTPServerStatistics: Sendable, Hashable {
+    /// Requests whose head was parsed.
+    public var requests = 0
+    /// Requests refused by the parser (answered with 4xx/5xx, then closed).
+    public var badRequests = 0
+    /// Connections closed because a peer missed a deadline.
+    public var timeouts = 0
+    /// Connections refused with 503 at the connection limit.
+    public var refusedConnections = 0
+    /// Lines the server logged about bad peers and failing handlers.
+    public var logLines = 0
+    /// Such lines dropped by the rate limit (10 a second).
+    public var logLinesSuppressed = 0
 }
