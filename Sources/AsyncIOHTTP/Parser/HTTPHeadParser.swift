@@ -1,4 +1,4 @@
-public import HTTPTypes
+import HTTPTypes
 
 /// Parses a complete request head (request line and fields, CRLF-terminated
 /// lines, ending with the empty line) into an ``HTTPRequestHead``, enforcing
@@ -25,18 +25,7 @@ enum HTTPHeadParser {
         var expectation: UnsafeRawBufferPointer?
         while let line = lines.next() {
             if line.isEmpty { break }
-            if line[0] == HTTPSyntax.space || line[0] == HTTPSyntax.tab {
-                throw .bad("obsolete line folding")
-            }
-            guard let colon = line.firstIndex(of: HTTPSyntax.colon) else { throw .bad("field line without a colon") }
-            let name = UnsafeRawBufferPointer(rebasing: line[0..<colon])
-            guard !name.isEmpty, name.allSatisfy({ HTTPSyntax.isTokenByte[Int($0)] }) else {
-                throw .bad("invalid field name (or whitespace before the colon)")
-            }
-            let value = HTTPSyntax.trimmingWhitespace(UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]))
-            guard value.allSatisfy({ HTTPSyntax.isFieldValueByte[Int($0)] }) else {
-                throw .bad("control character in a field value")
-            }
+            let (name, value) = try HTTPSyntax.splitFieldLine(line)
             fieldCount += 1
             guard fieldCount <= limits.fieldCount else {
                 throw HTTPParseError(.requestHeaderFieldsTooLarge, "more than \(limits.fieldCount) fields")

@@ -1,7 +1,4 @@
 public import HTTPTypes
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What ``HTTPRequestParser/parse(_:)`` found at the front of its input.
 public enum HTTPParserEvent: Sendable, Hashable {
@@ -35,12 +32,7 @@ public struct HTTPRequestParser: Sendable {
         /// Looking for the end of a head; `scanned` bytes of the input were
         /// checked already, `lineStart` is where the current line starts.
         case head(scanned: Int, lineStart: Int, lines: Int)
-        case fixedBody(remaining: Int)
-        case chunkSize(total: Int)
-        case chunkData(remaining: Int, total: Int)
-        case chunkDataEnd(total: Int)
-        case trailers(scanned: Int, lineStart: Int, total: Int)
-        case bodyDone
+        case body(HTTPBodyDecoder)
         case failed(HTTPParseError)
     }
 
@@ -83,35 +75,19 @@ public struct HTTPRequestParser: Sendable {
             throw error
         case .head(let scanned, let lineStart, let lines):
             return try scanHead(input, from: scanned, lineStart: lineStart, lines: lines)
-        case .fixedBody(let remaining):
-            if remaining == 0 {
+        case .body(var decoder):
+            let (event, consumed) = try decoder.decode(input, limits: limits)
+            switch event {
+            case .needMoreData:
+                state = .body(decoder)
+                return (.needMoreData, consumed)
+            case .body(let range):
+                state = .body(decoder)
+                return (.body(range), consumed)
+            case .end(let trailers):
                 state = .head(scanned: 0, lineStart: 0, lines: 0)
-                return (.end(trailers: [:]), 0)
+                return (.end(trailers: trailers), consumed)
             }
-            guard !input.isEmpty else { return (.needMoreData, 0) }
-            let count = min(remaining, input.count)
-            state = .fixedBody(remaining: remaining - count)
-            return (.body(0..<count), count)
-        case .chunkSize(let total):
-            return try parseChunkSize(input, total: total)
-        case .chunkData(let remaining, let total):
-            guard !input.isEmpty else { return (.needMoreData, 0) }
-            let count = min(remaining, input.count)
-            state = remaining == count ? .chunkDataEnd(total: total) : .chunkData(remaining: remaining - count, total: total)
-            return (.body(0..<count), count)
-        case .chunkDataEnd(let total):
-            guard input.count >= 2 else {
-                if input.count == 1 && input[0] != HTTPSyntax.cr { throw .bad("chunk data not followed by CRLF") }
-                return (.needMoreData, 0)
-            }
-            guard input[0] == HTTPSyntax.cr, input[1] == HTTPSyntax.lf else { throw .bad("chunk data not followed by CRLF") }
-            state = .chunkSize(total: total)
-            return Self.after(2, try step(UnsafeRawBufferPointer(rebasing: input[2...])))
-        case .trailers(let scanned, let lineStart, let total):
-            return try scanTrailers(input, from: scanned, lineStart: lineStart, total: total)
-        case .bodyDone:
-            state = .head(scanned: 0, lineStart: 0, lines: 0)
-            return (.end(trailers: [:]), 0)
         }
     }
 
@@ -124,7 +100,7 @@ public struct HTTPRequestParser: Sendable {
         var lines = lines
         var position = scanned
         while position < input.count {
-            guard let lf = Self.find(HTTPSyntax.lf, in: input, from: position) else {
+            guard let lf = HTTPSyntax.find(HTTPSyntax.lf, in: input, from: position) else {
                 position = input.count
                 break
             }
@@ -142,11 +118,7 @@ public struct HTTPRequestParser: Sendable {
                 let headStart = Self.leadingEmptyLineBytes(input)
                 let head = try HTTPHeadParser.parse(
                     UnsafeRawBufferPointer(rebasing: input[headStart...lf]), limits: limits)
-                switch head.framing {
-                case .none: state = .bodyDone
-                case .length(let length): state = .fixedBody(remaining: length)
-                case .chunked: state = .chunkSize(total: 0)
-                }
+                state = .body(HTTPBodyDecoder(head.framing))
                 return (.head(head), lf + 1)
             }
             if lines == 0, lf + 1 - lineStart > limits.requestLineBytes {
@@ -173,153 +145,5 @@ public struct HTTPRequestParser: Sendable {
         var i = 0
         while i + 1 < input.count, input[i] == HTTPSyntax.cr, input[i + 1] == HTTPSyntax.lf { i += 2 }
         return i
-    }
-
-    // MARK: Chunked body
-
-    /// `chunk-size [ chunk-ext ] CRLF` (RFC 9112 §7.1); extensions are checked and ignored.
-    private mutating func parseChunkSize(_ input: UnsafeRawBufferPointer, total: Int) throws(HTTPParseError) -> (event: HTTPParserEvent, consumed: Int) {
-        guard let lf = Self.find(HTTPSyntax.lf, in: input, from: 0, limit: limits.chunkLineBytes) else {
-            if input.count >= limits.chunkLineBytes { throw .bad("chunk size line over \(limits.chunkLineBytes) bytes") }
-            return (.needMoreData, 0)
-        }
-        guard lf > 0, input[lf - 1] == HTTPSyntax.cr else { throw .bad("bare LF in a chunk size line") }
-        let line = UnsafeRawBufferPointer(rebasing: input[0..<(lf - 1)])
-        var size = 0
-        var digits = 0
-        while digits < line.count, let value = Self.hexValue(line[digits]) {
-            guard digits < 15 else { throw HTTPParseError(.contentTooLarge, "chunk size overflows") }
-            size = size << 4 | value
-            digits += 1
-        }
-        guard digits > 0 else { throw .bad("chunk size is not hexadecimal") }
-        try Self.checkChunkExtensions(UnsafeRawBufferPointer(rebasing: line[digits...]))
-        let newTotal = total + size
-        guard newTotal <= limits.bodyBytes else {
-            throw HTTPParseError(.contentTooLarge, "chunked body over \(limits.bodyBytes) bytes")
-        }
-        if size == 0 {
-            state = .trailers(scanned: 0, lineStart: 0, total: 0)
-            return Self.after(lf + 1, try scanTrailers(UnsafeRawBufferPointer(rebasing: input[(lf + 1)...]), from: 0, lineStart: 0, total: 0))
-        }
-        state = .chunkData(remaining: size, total: newTotal)
-        return Self.after(lf + 1, try step(UnsafeRawBufferPointer(rebasing: input[(lf + 1)...])))
-    }
-
-    /// `*( ";" token [ "=" ( token / quoted-string ) ] )`, with no whitespace
-    /// (h11 refuses it, RFC 9112's BWS is "bad" whitespace): checked, then ignored.
-    private static func checkChunkExtensions(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) {
-        var i = 0
-        func token() -> Bool {
-            let start = i
-            while i < bytes.count, HTTPSyntax.isTokenByte[Int(bytes[i])] { i += 1 }
-            return i > start
-        }
-        while i < bytes.count {
-            guard bytes[i] == UInt8(ascii: ";") else { throw .bad("invalid chunk extension") }
-            i += 1
-            guard token() else { throw .bad("invalid chunk extension name") }
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "=") else { continue }
-            i += 1
-            if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
-                i += 1
-                var closed = false
-                while i < bytes.count {
-                    let b = bytes[i]
-                    if b == UInt8(ascii: "\\") {
-                        guard i + 1 < bytes.count, HTTPSyntax.isFieldValueByte[Int(bytes[i + 1])] else { throw .bad("invalid chunk extension value") }
-                        i += 2
-                        continue
-                    }
-                    i += 1
-                    if b == UInt8(ascii: "\"") { closed = true; break }
-                    guard HTTPSyntax.isFieldValueByte[Int(b)] else { throw .bad("invalid chunk extension value") }
-                }
-                guard closed else { throw .bad("unterminated chunk extension value") }
-            } else {
-                guard token() else { throw .bad("invalid chunk extension value") }
-            }
-        }
-    }
-
-    /// The trailer section after the last chunk, up to its empty line.
-    private mutating func scanTrailers(
-        _ input: UnsafeRawBufferPointer, from scanned: Int, lineStart: Int, total: Int
-    ) throws(HTTPParseError) -> (event: HTTPParserEvent, consumed: Int) {
-        var lineStart = lineStart
-        var position = scanned
-        while position < input.count {
-            guard let lf = Self.find(HTTPSyntax.lf, in: input, from: position) else {
-                position = input.count
-                break
-            }
-            guard lf > 0, input[lf - 1] == HTTPSyntax.cr else { throw .bad("bare LF in the trailer section") }
-            if lf - 1 == lineStart {
-                let trailers = try Self.parseTrailers(UnsafeRawBufferPointer(rebasing: input[0...lf]), limits: limits)
-                state = .head(scanned: 0, lineStart: 0, lines: 0)
-                return (.end(trailers: trailers), lf + 1)
-            }
-            lineStart = lf + 1
-            position = lf + 1
-        }
-        if input.count > limits.trailerBytes {
-            throw HTTPParseError(.requestHeaderFieldsTooLarge, "trailer section over \(limits.trailerBytes) bytes")
-        }
-        state = .trailers(scanned: position, lineStart: lineStart, total: total)
-        return (.needMoreData, 0)
-    }
-
-    /// Trailer fields, validated as header fields are.
-    private static func parseTrailers(_ section: UnsafeRawBufferPointer, limits: HTTPParserLimits) throws(HTTPParseError) -> HTTPFields {
-        var fields = HTTPFields()
-        var lines = LineCursor(section)
-        var count = 0
-        while let line = lines.next(), !line.isEmpty {
-            if line[0] == HTTPSyntax.space || line[0] == HTTPSyntax.tab { throw .bad("obsolete line folding in a trailer") }
-            guard let colon = line.firstIndex(of: HTTPSyntax.colon) else { throw .bad("trailer line without a colon") }
-            let name = UnsafeRawBufferPointer(rebasing: line[0..<colon])
-            guard !name.isEmpty, name.allSatisfy({ HTTPSyntax.isTokenByte[Int($0)] }),
-                  let fieldName = HTTPField.Name(HTTPSyntax.string(name))
-            else { throw .bad("invalid trailer name") }
-            let value = HTTPSyntax.trimmingWhitespace(UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]))
-            guard value.allSatisfy({ HTTPSyntax.isFieldValueByte[Int($0)] }) else { throw .bad("control character in a trailer") }
-            count += 1
-            guard count <= limits.fieldCount else {
-                throw HTTPParseError(.requestHeaderFieldsTooLarge, "more than \(limits.fieldCount) trailer fields")
-            }
-            fields.append(HTTPField(name: fieldName, value: value))
-        }
-        return fields
-    }
-
-    // MARK: Bytes
-
-    /// `result`, parsed from the input after `prefix` bytes of framing: its
-    /// consumed count and a body's offsets are shifted to count from the input's start.
-    @inline(__always)
-    private static func after(_ prefix: Int, _ result: (event: HTTPParserEvent, consumed: Int)) -> (event: HTTPParserEvent, consumed: Int) {
-        if case .body(let range) = result.event {
-            return (.body((range.lowerBound + prefix)..<(range.upperBound + prefix)), result.consumed + prefix)
-        }
-        return (result.event, result.consumed + prefix)
-    }
-
-    @inline(__always)
-    private static func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case 48...57: return Int(byte - 48)
-        case 65...70: return Int(byte - 55)
-        case 97...102: return Int(byte - 87)
-        default: return nil
-        }
-    }
-
-    /// The index of the first `byte` in `input` at or after `start` (and before `start + limit`).
-    @inline(__always)
-    private static func find(_ byte: UInt8, in input: UnsafeRawBufferPointer, from start: Int, limit: Int = .max) -> Int? {
-        let end = limit == .max ? input.count : min(input.count, start + limit)
-        guard start < end, let base = input.baseAddress else { return nil }
-        guard let found = memchr(base + start, Int32(byte), end - start) else { return nil }
-        return base.distance(to: UnsafeRawPointer(found))
     }
 }

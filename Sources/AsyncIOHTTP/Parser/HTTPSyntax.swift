@@ -1,4 +1,9 @@
-/// RFC 9110/9112 character classes, as 256-entry tables (one load per byte).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// RFC 9110/9112 character classes, as 256-entry tables (one load per byte),
+/// and the small byte scans every parser here shares.
 enum HTTPSyntax {
     static let cr: UInt8 = 13
     static let lf: UInt8 = 10
@@ -70,5 +75,31 @@ enum HTTPSyntax {
     static func string(_ bytes: UnsafeRawBufferPointer) -> String {
         if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+    }
+
+    /// A field line (`name ":" OWS value OWS`, without its CRLF) split and
+    /// checked: the name a token with nothing before the colon, the value
+    /// free of control characters, no obsolete folding.
+    ///
+    /// - Throws: ``HTTPParseError`` (400) naming what was wrong.
+    static func splitFieldLine(_ line: UnsafeRawBufferPointer) throws(HTTPParseError) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        if line[0] == space || line[0] == tab { throw .bad("obsolete line folding") }
+        guard let colonIndex = line.firstIndex(of: colon) else { throw .bad("field line without a colon") }
+        let name = UnsafeRawBufferPointer(rebasing: line[0..<colonIndex])
+        guard !name.isEmpty, name.allSatisfy({ isTokenByte[Int($0)] }) else {
+            throw .bad("invalid field name (or whitespace before the colon)")
+        }
+        let value = trimmingWhitespace(UnsafeRawBufferPointer(rebasing: line[(colonIndex + 1)...]))
+        guard value.allSatisfy({ isFieldValueByte[Int($0)] }) else { throw .bad("control character in a field value") }
+        return (name, value)
+    }
+
+    /// The index of the first `byte` in `input` at or after `start` (and before `start + limit`).
+    @inline(__always)
+    static func find(_ byte: UInt8, in input: UnsafeRawBufferPointer, from start: Int, limit: Int = .max) -> Int? {
+        let end = limit == .max ? input.count : min(input.count, start + limit)
+        guard start < end, let base = input.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), end - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 }

@@ -1,5 +1,5 @@
 public import AsyncIO
-public import HTTPTypes
+import HTTPTypes
 import Logging
 #if canImport(Glibc)
 import Glibc
