@@ -177,3 +177,52 @@ struct ParserTests {
         #expect(parser.isAtRequestBoundary)
     }
 }
+
+@Suite("HTTP response parser")
+struct ResponseParserTests {
+    /// Feeds `bytes` to a fresh parser `step` bytes at a time; returns status, body and trailers.
+    func parse(_ text: String, method: HTTPRequest.Method = .get, step: Int) throws -> (Int, [UInt8], HTTPFields, complete: Bool) {
+        let bytes = Array(text.utf8)
+        var parser = HTTPResponseParser(requestMethod: method)
+        var buffered: [UInt8] = []
+        var fed = 0
+        var status = 0
+        var body: [UInt8] = []
+        var trailers = HTTPFields()
+        while true {
+            let (event, consumed) = try buffered.withUnsafeBytes { input in try parser.parse(input) }
+            switch event {
+            case .needMoreData:
+                guard fed < bytes.count else {
+                    try parser.finishAtEndOfStream()
+                    return (status, body, trailers, parser.isComplete)
+                }
+                let next = min(bytes.count, fed + step)
+                buffered += bytes[fed..<next]
+                fed = next
+            case .interim: break
+            case .head(let head): status = head.response.status.code
+            case .body(let range): body += buffered[range]
+            case .end(let fields):
+                trailers = fields
+                buffered.removeFirst(consumed)
+                return (status, body, trailers, parser.isComplete)
+            }
+            buffered.removeFirst(consumed)
+        }
+    }
+
+    @Test(arguments: [1, 2, 7, 1000])
+    func framingInEverySplit(step: Int) throws {
+        let chunked = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\nT: 1\r\n\r\n"
+        let (status, body, trailers, complete) = try parse(chunked, step: step)
+        #expect(status == 200 && body == Array("abc".utf8) && trailers[HTTPField.Name("T")!] == "1" && complete)
+        #expect(try parse("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nxyz", step: step).1 == Array("xyz".utf8))
+        #expect(try parse("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", method: .head, step: step).1.isEmpty)
+        #expect(try parse("HTTP/1.1 304 Not Modified\r\nContent-Length: 3\r\n\r\n", step: step).1.isEmpty)
+        #expect(try parse("HTTP/1.1 200\r\n\r\nto the end", step: step).1 == Array("to the end".utf8))
+        #expect(throws: HTTPParseError.self) { try parse("HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", step: step) }
+        #expect(throws: HTTPParseError.self) { try parse("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab", step: step) }
+        #expect(throws: HTTPParseError.self) { try parse("HTTP/1.1 2000 OK\r\n\r\n", step: step) }
+    }
+}

@@ -1,3 +1,5 @@
+import AsyncIO
+
 /// A connection's input: bytes read from the socket and not yet parsed, in one
 /// contiguous allocation that the parser reads in place. It grows to at most
 /// `maximumCapacity`, so a peer cannot make it larger than a head plus a read.
@@ -52,4 +54,23 @@ final class InputBuffer {
 
     /// Counts `count` bytes written into the space last returned.
     func commit(_ count: Int) { end += count }
+}
+
+extension InputBuffer {
+    /// Reads once from `stream` into the buffer (with room for at least `readSize` bytes)
+    /// within `timeout`; when the time passes first, `onExpiry` runs (it aborts
+    /// the stream, which ends the read with an error).
+    ///
+    /// - Returns: the bytes read (0 at the end of the stream), or nil when the
+    ///   buffer is at its maximum and full.
+    /// - Throws: what the read throws.
+    @Loop
+    func fill(from stream: SocketStream, readSize: Int, timeout: Duration, onExpiry: @escaping @Loop () -> Void) async throws -> Int? {
+        guard let space = writableSpace(minimum: readSize) else { return nil }
+        let cancel = LoopIO.call(after: timeout, onExpiry)
+        defer { cancel() }
+        let count = try await stream.read(into: space)
+        commit(count)
+        return count
+    }
 }
