@@ -1,8 +1,11 @@
-import AsyncIO
+@_spi(LowLevel) import AsyncIO
 import AsyncIOHTTP
 import AsyncIOTestSupport
 import HTTPTypes
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Clients that send pipelined requests as fast as they can and never read.
 let pipelineFloodClient = """
@@ -31,6 +34,30 @@ while time.time() < end:
 print("sent", sent, flush=True)
 for s in socks:
     s.close()
+"""
+
+/// Connections that send a partial head and then one byte every `interval`
+/// seconds, forever; prints how many the server closed.
+let slowlorisClient = """
+import socket, sys, time
+port, count, seconds, interval = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+socks = []
+for _ in range(count):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET / HTTP/1.1\\r\\nHost: drip\\r\\n")
+    socks.append(s)
+closed = set()
+end = time.time() + seconds
+while time.time() < end and len(closed) < count:
+    for i, s in enumerate(socks):
+        if i in closed:
+            continue
+        try:
+            s.send(b"X")
+        except OSError:
+            closed.add(i)
+    time.sleep(interval)
+print(len(closed), flush=True)
 """
 
 @Suite("HTTP server against hostile peers", .serialized, .timeLimit(.minutes(3)))
@@ -82,6 +109,44 @@ struct HostilePeerTests {
             #expect(server.statistics.logLines <= 10 * (seconds + 1), "\(server.statistics)")
             #expect(server.statistics.logLinesSuppressed >= 5000 - 10 * (seconds + 1))
             await server.shutdown()
+        }
+    }
+
+    @Test func slowlorisIsCutOffByTheHeaderTimeoutWhileOthersAreServed() throws {
+        try runLoopTest(timeout: .seconds(60)) {
+            let configuration = HTTPServerConfiguration(headerReadTimeout: .seconds(2))
+            let server = try await HTTPServer.start(host: "127.0.0.1", port: 0, configuration: configuration) { _ in
+                HTTPServerResponse(bytes: Array("Hello, World!".utf8))
+            }
+            let port = server.localAddress.port
+            // 200 connections dripping a byte every 100 ms, for at most 6 s: in a
+            // debug build each burst of 200 reads takes the loop about 4 ms.
+            let drip = ChildProcess(["python3", "-c", slowlorisClient, "\(port)", "200", "6", "0.1"])
+            try await sleepMs(500)
+            let client = HTTPClient()
+            var latencies: [Duration] = []
+            for _ in 0..<300 {
+                let start = ContinuousClock.now
+                let response = try await client.get("http://127.0.0.1:\(port)/")
+                latencies.append(ContinuousClock.now - start)
+                #expect(response.status == .ok)
+                try await sleepMs(5)
+            }
+            latencies.sort()
+            let p99 = latencies[latencies.count * 99 / 100]
+            print("slowloris: normal client p50 \(latencies[latencies.count / 2]), p99 \(p99)")
+            // Under a sanitizer everything runs a few times slower.
+            let bar: Duration = getenv("ASYNCIO_UNDER_ASAN") != nil ? .milliseconds(40) : .milliseconds(10)
+            #expect(p99 < bar, "p99 \(p99) with 200 slowloris connections")
+            let closedBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 1)
+            defer { closedBuffer.deallocate() }
+            let n = try await RawIO.read(fd: drip.stdoutFD, into: closedBuffer)
+            #expect(try await toThread { drip.wait() } == 0)
+            let closed = Int(String(decoding: closedBuffer.prefix(max(0, n)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(closed == 200, "the server closed every dripping connection")
+            #expect(server.statistics.timeouts >= 200)
+            client.close()
+            await server.shutdown(gracePeriod: .milliseconds(100))
         }
     }
 }

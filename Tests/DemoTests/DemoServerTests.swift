@@ -270,6 +270,31 @@ struct DemoServerTests {
         }
     }
 
+    @Test func headlessChromiumRendersThePageWithLiveStatistics() throws {
+        guard let browser = ["chromium", "chromium-browser"].first(where: inPath) else {
+            if getenv("CI") != nil { Issue.record("chromium is missing; CI installs it (.ci/run)") }
+            return
+        }
+        try runLoopTest(timeout: .seconds(90)) {
+            try await withDemo { demo in
+                var template = Array("/tmp/asyncio-chromium-XXXXXX".utf8CString)
+                let profile = String(cString: mkdtemp(&template)!)
+                defer { _ = try? runChildSync(["rm", "-rf", profile]) }
+                // The MJPEG <img> never finishes loading: Chromium dumps the DOM
+                // after 3 s of virtual time, with the page's /stats polls run by then.
+                let dom = String(decoding: try await runChild([
+                    browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--user-data-dir=\(profile)", "--virtual-time-budget=3000", "--dump-dom",
+                    "http://127.0.0.1:\(demo.localAddress.port)/",
+                ]), as: UTF8.self)
+                #expect(dom.contains("<img id=\"stream\" src=\"/stream\""), "\(dom.prefix(2000))")
+                #expect(dom.contains("id=\"backend\">io_uring<") || dom.contains("id=\"backend\">epoll<"), "the script filled in /stats: \(dom.suffix(3000))")
+                #expect(dom.contains("id=\"clients\">1<"), "Chromium's <img> is the one stream client")
+                #expect(demo.statistics.framesSent > 0, "Chromium's <img> took frames from /stream")
+            }
+        }
+    }
+
     @Test func twentyClientsEachGetThirtyFrames() throws {
         try runLoopTest(timeout: .seconds(40)) {
             try await withDemo { demo in
@@ -364,4 +389,9 @@ func runChild(_ arguments: [String], allowTimeout: Bool = false) async throws ->
     // curl exits 28 when --max-time ends a transfer.
     guard status == 0 || (allowTimeout && status == 28) else { throw TestFailure("\(arguments[0]) exited with \(status)") }
     return output
+}
+
+/// Runs a child to its end, off the loop, ignoring its output; returns its exit status.
+func runChildSync(_ arguments: [String]) throws -> Int32 {
+    ChildProcess(arguments).wait()
 }

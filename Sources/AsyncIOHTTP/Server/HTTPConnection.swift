@@ -51,7 +51,7 @@ final class HTTPConnection {
             do {
                 guard let next = try await readHead() else { break }
                 head = next
-            } catch let error as HTTPParseError {
+            } catch let error as HTTPParseError where !timedOut {
                 log.statistics.badRequests += 1
                 log.badPeer(stream.peerAddress, error.description)
                 await sendErrorAndClose(error.status)
@@ -74,7 +74,7 @@ final class HTTPConnection {
             var response: HTTPServerResponse
             do {
                 response = try await handler(request)
-            } catch let error as HTTPParseError {
+            } catch let error as HTTPParseError where !timedOut {
                 log.statistics.badRequests += 1
                 log.badPeer(stream.peerAddress, error.description)
                 await sendErrorAndClose(error.status)
