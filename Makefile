@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-camera-vm test-tsan test-asan fuzz-http build bench bench-primitives bench-net clean
+.PHONY: deps demo test test-camera-vm test-tsan test-asan fuzz-http build bench bench-primitives bench-net bench-http clean
 
 deps:
 	@scripts/install-deps.sh
@@ -61,6 +61,10 @@ FUZZ_SECONDS ?= 60
 fuzz-http: deps
 	cd Fuzz && $(SWIFT) build -c release --sanitize=fuzzer --sanitize=address --product HTTPParserFuzzer
 	mkdir -p Fuzz/.build/corpus
+	@# A fuzzer built without coverage instrumentation finds nothing and says nothing: refuse it.
+	@counters=$$(cd Fuzz && SWIFT_BACKTRACE=enable=no .build/release/HTTPParserFuzzer -runs=0 Corpus/http-parser 2>&1 \
+		| sed -n 's/.*Loaded 1 modules *(\([0-9]*\) inline 8-bit counters.*/\1/p'); \
+	if [ "$${counters:-0}" -lt 1000 ]; then echo "fuzz-http: only $${counters:-0} coverage counters: not instrumented" >&2; exit 1; fi
 	cd Fuzz && SWIFT_BACKTRACE=enable=no .build/release/HTTPParserFuzzer .build/corpus Corpus/http-parser \
 		-max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
@@ -76,6 +80,10 @@ bench-primitives: deps
 # C (epoll, liburing) and CPython (asyncio, uvloop); about 15 minutes.
 bench-net: deps
 	scripts/bench-net.sh
+
+# HTTP: AsyncIOHTTP beside NIOHTTP1, Hummingbird 2 and a C responder, with wrk.
+bench-http: deps
+	scripts/bench-http.sh
 
 clean:
 	rm -rf .build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Network peer comparison: swift-asyncio's echo and HTTP servers beside
-# SwiftNIO, Hummingbird, C (epoll, liburing) and CPython (asyncio, uvloop),
-# on loopback, in one run.
+# Network peer comparison: swift-asyncio's echo server beside SwiftNIO, C
+# (epoll, liburing) and CPython (asyncio, uvloop), on loopback, in one run.
+# (HTTP has its own comparison: scripts/bench-http.sh.)
 #
 #   scripts/bench-net.sh                 # build everything, run, write docs/
 #   RUNS=1 scripts/bench-net.sh          # a quick look (no medians)
@@ -15,8 +15,7 @@
 # S = 64 B and 4 KiB by N = 1, 50 and 500. Every cell runs once per server;
 # the cells in $REPEAT_CELLS run $RUNS times, in $RUNS rounds over all the
 # servers (so a noisy moment does not hit one server only), and the report
-# takes medians. HTTP: wrk -t1 -c50 against our http-server, NIOHTTP1 and
-# Hummingbird, $RUNS times each.
+# takes medians.
 #
 # Builds: ours with `swift build -c release --scratch-path .build-bench`
 # (never .build), the Swift peers in their own package Benchmarks/net/peers
@@ -24,7 +23,7 @@
 # venv Benchmarks/net/.venv with uvloop and matplotlib. Raw results stay in
 # Benchmarks/net/.build/results; the report goes to docs/benchmarks.md
 # ("Network peer comparison", between its bench-net markers) and
-# docs/bench-net.png. Needs wrk and liburing-dev (installed if missing).
+# docs/bench-net.png. Needs liburing-dev (installed if missing).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,7 +59,6 @@ log() { echo "== $*" >&2; }
 
 # --- dependencies ---------------------------------------------------------
 need_apt=()
-command -v wrk > /dev/null || need_apt+=(wrk)
 [ -f /usr/include/liburing.h ] || need_apt+=(liburing-dev)
 command -v taskset > /dev/null || need_apt+=(util-linux)
 if [ "${#need_apt[@]}" -gt 0 ]; then
@@ -79,9 +77,8 @@ rm -f "$OUT"/*.jsonl "$OUT"/*.log "$OUT"/*.txt "$OUT"/meta.json
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)"
 [ -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift 2> /dev/null)" ] &&
     COMMIT="$COMMIT, with uncommitted changes in Sources/ or Package.swift at build time ($(date -u '+%H:%M UTC'))"
-log "building echo-server and http-server (release, $SCRATCH)"
-( cd "$ROOT" && "$SWIFT" build -c release --scratch-path "$SCRATCH" --product echo-server \
-    && "$SWIFT" build -c release --scratch-path "$SCRATCH" --product http-server ) > "$OUT/build-ours.log" 2>&1 || {
+log "building echo-server (release, $SCRATCH)"
+( cd "$ROOT" && "$SWIFT" build -c release --scratch-path "$SCRATCH" --product echo-server ) > "$OUT/build-ours.log" 2>&1 || {
     tail -40 "$OUT/build-ours.log" >&2
     exit 1
 }
@@ -119,79 +116,10 @@ ECHO_SERVERS=(
     "py-asyncio|CPython asyncio streams|-|$PY $NET/py/echo_server.py"
     "py-uvloop|uvloop streams|-|$PY $NET/py/echo_server.py --uvloop"
 )
-HTTP_SERVERS=(
-    "ours-uring|swift-asyncio http-server (io_uring)|ASYNCIO_BACKEND=uring|$OURS_BIN/http-server"
-    "nio-http|SwiftNIO NIOHTTP1|-|$PEERS_BIN/nio-http"
-    "hummingbird|Hummingbird 2|-|$PEERS_BIN/hb-http"
-)
 
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2> /dev/null; then
-        kill -TERM "$SERVER_PID" 2> /dev/null || true
-        sleep 1
-        kill -KILL "$SERVER_PID" 2> /dev/null || true
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start_server LOGNAME ENV PORT COMMAND...: starts it pinned, waits for "listening on".
-start_server() {
-    local name="$1" envs="$2" port="$3"
-    shift 3
-    local logf="$OUT/server-$name.log"
-    : > "$logf"
-    local -a envargs=()
-    [ "$envs" != "-" ] && envargs=($envs)
-    # `env` and `taskset` exec the server, so $! is the server's own pid.
-    env "${envargs[@]}" taskset -c "$SERVER_CPU" "$@" --host "$HOST" --port "$port" >> "$logf" 2>&1 &
-    SERVER_PID=$!
-    for _ in $(seq 1 200); do
-        if grep -q "listening on" "$logf" 2> /dev/null; then
-            return 0
-        fi
-        kill -0 "$SERVER_PID" 2> /dev/null || break
-        sleep 0.1
-    done
-    echo "server $name did not start; its log:" >&2
-    cat "$logf" >&2
-    stop_server
-    return 1
-}
-
-# The readiness backend a server really uses, read off its file descriptors.
-backend_of() {
-    local links
-    links="$(ls -l "/proc/$1/fd" 2> /dev/null || true)"
-    case "$links" in
-        *io_uring*) echo io_uring ;;
-        *eventpoll*) echo epoll ;;
-        *) echo unknown ;;
-    esac
-}
-
-stop_server() {
-    [ -n "$SERVER_PID" ] || return 0
-    kill -TERM "$SERVER_PID" 2> /dev/null || true
-    for _ in $(seq 1 50); do
-        kill -0 "$SERVER_PID" 2> /dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2> /dev/null || true
-    wait "$SERVER_PID" 2> /dev/null || true
-    SERVER_PID=""
-}
-
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-
-# busy and total jiffies of CPU $1 (/proc/stat; busy: user nice system irq softirq)
-cpu_jiffies() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-
-json_field() { sed -n "s/.*\"$2\":\(-\{0,1\}[0-9.]*\).*/\1/p" <<< "$1"; }
-
-# disturbed A B: true if either percentage is over $OTHER_MAX.
-disturbed() { awk -v a="$1" -v b="$2" -v m="$OTHER_MAX" 'BEGIN { exit !(a > m || b > m) }'; }
+# start_server, stop_server, backend_of, cpu_ticks, cpu_jiffies, json_field, disturbed.
+# shellcheck source=lib/bench-servers.sh
+source "$ROOT/scripts/lib/bench-servers.sh"
 
 # --- the run --------------------------------------------------------------
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -254,46 +182,6 @@ for round in $(seq 1 "$RUNS"); do
         done
         stop_server
     done
-
-    index=0
-    for entry in "${HTTP_SERVERS[@]}"; do
-        IFS='|' read -r name label envs cmd <<< "$entry"
-        index=$((index + 1))
-        port=$((PORT_BASE + 50 + index))
-        log "round $round/$RUNS: http $label"
-        # shellcheck disable=SC2086
-        if ! start_server "http-$name-$round" "$envs" "$port" $cmd; then
-            echo "{\"server\":\"$name\",\"label\":\"$label\",\"round\":$round,\"failed\":\"did not start\"}" >> "$OUT/http.jsonl"
-            continue
-        fi
-        backend="$(backend_of "$SERVER_PID")"
-        url="http://$HOST:$port/"
-        taskset -c "$CLIENT_CPU" wrk -t1 -c50 -d"${WARMUP}s" "$url" > /dev/null 2>&1 || true
-        raw="$OUT/wrk-$name-$round.txt"
-        tries=0
-        while :; do
-            t0="$(cpu_ticks "$SERVER_PID")"
-            read -r sb0 st0 <<< "$(cpu_jiffies "$SERVER_CPU")"
-            read -r cb0 ct0 <<< "$(cpu_jiffies "$CLIENT_CPU")"
-            taskset -c "$CLIENT_CPU" wrk -t1 -c50 -d"${DURATION}s" --latency "$url" > "$raw" 2>&1 || true
-            t1="$(cpu_ticks "$SERVER_PID")"
-            read -r sb1 st1 <<< "$(cpu_jiffies "$SERVER_CPU")"
-            read -r cb1 ct1 <<< "$(cpu_jiffies "$CLIENT_CPU")"
-            # Other work on the server's CPU: its busy share minus the server's own.
-            # (wrk's own share is not separated; its CPU's total busy share is kept.)
-            s_other="$(awk -v b=$((sb1 - sb0)) -v t=$((st1 - st0)) -v s=$((t1 - t0)) 'BEGIN { o = t ? 100 * (b - s) / t : 0; printf "%.1f", o < 0 ? 0 : o }')"
-            c_busy="$(awk -v b=$((cb1 - cb0)) -v t=$((ct1 - ct0)) 'BEGIN { printf "%.1f", t ? 100 * b / t : 0 }')"
-            if [ "$tries" -lt "$RETRIES" ] && disturbed "$s_other" 0; then
-                tries=$((tries + 1))
-                echo "  http $name: other work on the server's CPU ($s_other %), again" >&2
-                sleep 2
-                continue
-            fi
-            break
-        done
-        echo "{\"server\":\"$name\",\"label\":\"$label\",\"backend\":\"$backend\",\"round\":$round,\"wrk\":\"$(basename "$raw")\",\"cpu_ticks\":$((t1 - t0)),\"server_cpu_other_pct\":$s_other,\"client_cpu_busy_pct\":$c_busy,\"retries\":$tries}" >> "$OUT/http.jsonl"
-        stop_server
-    done
 done
 
 # --- the report -----------------------------------------------------------
@@ -320,7 +208,6 @@ json.dump({
     "hummingbird": "$(peer_version hummingbird)",
     "python": "$("$PY" -c 'import platform; print(platform.python_version())')",
     "uvloop": "$("$PY" -c 'import uvloop; print(uvloop.__version__)')",
-    "wrk": "$(wrk --version 2>&1 | head -1 | awk '{print $2}')",
     "liburing": "$(dpkg-query -W -f='${Version}' liburing-dev 2> /dev/null || echo '?')",
     "load_before": "$LOAD_BEFORE",
     "load_after": "$LOAD_AFTER",

@@ -2,7 +2,7 @@
 
     report.py RESULTS_DIR docs/benchmarks.md docs/bench-net.png
 
-Reads RESULTS_DIR/{meta.json,echo.jsonl,http.jsonl,wrk-*.txt}, takes the
+Reads RESULTS_DIR/{meta.json,echo.jsonl}, takes the
 median over runs of every metric, evaluates the issue's targets, draws the
 chart, and replaces the text between the bench-net markers of the
 "Network peer comparison" section of benchmarks.md (adding the section if it is
@@ -24,7 +24,6 @@ END = "<!-- bench-net:end -->"
 HEADING = "## Network peer comparison"
 
 ECHO_ORDER = ["ours-uring", "ours-epoll", "nio", "nio-async", "c-epoll", "c-uring", "py-asyncio", "py-uvloop"]
-HTTP_ORDER = ["ours-uring", "nio-http", "hummingbird"]
 SATURATED = 95.0  # load generator CPU % at which it, not the server, sets the pace
 
 
@@ -127,30 +126,6 @@ def main():
     conns_list = sorted({k[2] for k in echo})
     echo_servers = [s for s in ECHO_ORDER if any(k[0] == s for k in echo)]
 
-    # ---- http --------------------------------------------------------------
-    http, http_labels = {}, {}
-    for row in load_jsonl(os.path.join(results_dir, "http.jsonl")):
-        http_labels[row["server"]] = row["label"]
-        if "failed" in row:
-            failures.append(f"{row['label']}, round {row['round']}: {row['failed']}")
-            continue
-        w = parse_wrk(os.path.join(results_dir, row["wrk"]))
-        cpu_s = row["cpu_ticks"] / clk
-        w["cpu_us_per_req"] = cpu_s / w["requests"] * 1e6 if w["requests"] else None
-        w["cpu_pct"] = 100 * cpu_s / meta["duration_s"]
-        if w["errors"] or w["non2xx"]:
-            failures.append(f"{row['label']}, round {row['round']}: {w['errors']} socket errors, "
-                            f"{w['non2xx']} non-2xx responses")
-        backends["http:" + row["server"]] = row.get("backend", "?")
-        w["client_cpu_busy_pct"] = row.get("client_cpu_busy_pct")
-        w["server_cpu_other_pct"] = row.get("server_cpu_other_pct")
-        retried[0] += row.get("retries", 0)
-        http.setdefault(row["server"], []).append(w)
-    http_servers = [s for s in HTTP_ORDER if s in http]
-
-    def hcell(server, key):
-        return med([w.get(key) for w in http.get(server, [])])
-
     # ---- targets -----------------------------------------------------------
     def ratio(a, b):
         return a / b if a is not None and b else None
@@ -192,10 +167,6 @@ def main():
     target("Echo 4 KiB × 500 conns: requests/s ahead of SwiftNIO's",
            f"{fmt_int(rps(ours, 4096, 500))} vs {fmt_int(best_nio_4k)} req/s: **{fmt_f(r)}×**",
            None if r is None else r > 1.0)
-    r = ratio(hcell(ours, "rps"), hcell("nio-http", "rps"))
-    target("HTTP, wrk -t1 -c50: requests/s ahead of SwiftNIO's NIOHTTP1",
-           f"{fmt_int(hcell(ours, 'rps'))} vs {fmt_int(hcell('nio-http', 'rps'))} req/s: **{fmt_f(r)}×**",
-           None if r is None else r > 1.0)
     r = ratio(rps("ours-epoll", 64, 50), rps("c-epoll", 64, 50))
     target("Our epoll backend within 10% of the C epoll server (echo 64 B × 50 conns, requests/s)",
            f"{fmt_int(rps('ours-epoll', 64, 50))} vs {fmt_int(rps('c-epoll', 64, 50))} req/s: **{fmt_f(r)}×**",
@@ -217,15 +188,14 @@ def main():
         f"Each server ran pinned to CPU {meta['server_cpu']}, the load generator to CPU {meta['client_cpu']} "
         f"(`taskset`), on 127.0.0.1. {meta['swift']}, release builds; SwiftNIO {meta['nio']}, "
         f"Hummingbird {meta['hummingbird']}; CPython {meta['python']}, uvloop {meta['uvloop']}; "
-        f"liburing {meta['liburing']}; wrk {meta['wrk']}.")
+        f"liburing {meta['liburing']}.")
     md.append("")
     md.append(
         f"Each echo cell: {meta['warmup_s']} s warm-up, then {meta['duration_s']} s measured. "
         f"The cells {', '.join(c.replace('4096/', '4 KiB × ').replace('64/', '64 B × ') for c in meta['repeat_cells'].split())} "
         f"ran {meta['runs']} times (one per round over all servers) and show medians; the others ran once. "
-        f"HTTP ran {meta['runs']} times per server. Backends seen on the servers' descriptors: "
-        + ", ".join(f"{labels.get(s, http_labels.get(s.removeprefix('http:'), s))}: {b}"
-                    for s, b in backends.items() if s.startswith("ours") or s == "http:ours-uring")
+        f"Backends seen on the servers' descriptors: "
+        + ", ".join(f"{labels.get(s, s)}: {b}" for s, b in backends.items() if s.startswith("ours"))
         + ".")
     md.append("")
     md.append("![Requests per second by server and cell](bench-net.png)")
@@ -256,10 +226,6 @@ def main():
                 cols.append(", ".join(fmt_f(r["server_cpu_us_per_req"]) for r in runs) or "—")
             md.append(f"| {labels[s_]} | " + " | ".join(cols) + " |")
         md.append("")
-        if http_servers:
-            md.append("HTTP req/s per round: " + "; ".join(
-                f"{http_labels[s_]} " + ", ".join(fmt_int(w["rps"]) for w in http[s_]) for s_ in http_servers) + ".")
-            md.append("")
 
     md.append("### Echo requests per second")
     md.append("")
@@ -301,23 +267,13 @@ def main():
                     f"{runs_of(s, size, c)} |")
         md.append("")
 
-    md.append("### HTTP hello world, `wrk -t1 -c50`")
-    md.append("")
-    md.append("| Server | req/s | p50 | p99 | server CPU per req | server CPU | wrk's CPU busy | other work on server CPU | runs |")
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for s in http_servers:
-        md.append(f"| {http_labels[s]} | {fmt_int(hcell(s, 'rps'))} | {fmt_us(hcell(s, 'p50_us'))} | "
-                  f"{fmt_us(hcell(s, 'p99_us'))} | {fmt_f(hcell(s, 'cpu_us_per_req'))} µs | "
-                  f"{fmt_f(hcell(s, 'cpu_pct'), 0)}% | {fmt_f(hcell(s, 'client_cpu_busy_pct'), 0)}% | "
-                  f"{fmt_f(hcell(s, 'server_cpu_other_pct'), 0)}% | {len(http[s])} |")
-    md.append("")
     md.append(f"**Other work.** The machine is shared. \"Other work\" is how busy the CPU was (`/proc/stat`) "
               "beyond the pinned process's own time: other processes that ran there. A cell with more than "
               f"{meta.get('other_max', 15)}% of either CPU taken by other work was run again, up to "
               f"{meta.get('retries', 2)} times; {retried[0]} measurements were run again in this run, and the "
               "tables keep the last try.")
     md.append("")
-    md.append("wrk's latency percentiles come from its own histogram; the load generator's from every "
+    md.append("The load generator's latency percentiles come from every "
               "request of the window, sorted. Server CPU is utime+stime of `/proc/PID/stat` (all threads, "
               f"{clk} ticks a second) over the measured window, divided by the requests in it; the part in "
               "parentheses is utime alone, the time spent outside the kernel.")
@@ -342,10 +298,9 @@ def main():
 
     # ---- chart ---------------------------------------------------------------
     colors = {"ours-uring": "#d62728", "ours-epoll": "#ff9896", "nio": "#1f77b4", "nio-async": "#aec7e8",
-              "c-epoll": "#2ca02c", "c-uring": "#98df8a", "py-asyncio": "#9467bd", "py-uvloop": "#c5b0d5",
-              "nio-http": "#1f77b4", "hummingbird": "#17becf"}
-    fig, axes = plt.subplots(1, 3, figsize=(17, 5.2), gridspec_kw={"width_ratios": [3, 3, 1.4]})
-    for ax, size in zip(axes[:2], sizes):
+              "c-epoll": "#2ca02c", "c-uring": "#98df8a", "py-asyncio": "#9467bd", "py-uvloop": "#c5b0d5"}
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.2))
+    for ax, size in zip(axes, sizes):
         width = 0.8 / max(1, len(echo_servers))
         for i, s in enumerate(echo_servers):
             xs = [j + (i - (len(echo_servers) - 1) / 2) * width for j in range(len(conns_list))]
@@ -361,15 +316,6 @@ def main():
         ax.set_ylabel("thousand requests/s (median)")
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
-    ax = axes[2]
-    ys = [(hcell(s, "rps") or 0) / 1000 for s in http_servers]
-    ax.bar(range(len(http_servers)), ys, color=[colors.get(s) for s in http_servers])
-    ax.set_xticks(range(len(http_servers)))
-    ax.set_xticklabels([http_labels[s].replace(" http-server (io_uring)", "\n(io_uring)").replace(" ", "\n", 1)
-                        if "\n" not in http_labels[s] else http_labels[s] for s in http_servers], fontsize=8)
-    ax.set_title("HTTP hello, wrk -t1 -c50")
-    ax.set_ylabel("thousand requests/s (median)")
-    ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"Loopback, server on CPU {meta['server_cpu']}, load generator on CPU {meta['client_cpu']} "
                  f"({meta['cores']}-core VM, {meta['date']}); hatched: other work took over "
                  f"{other_max}% of a CPU in that cell", fontsize=10)

@@ -7,8 +7,8 @@
 //
 //   nio-echo        SwiftNIO echo server, ChannelHandler style
 //   nio-async-echo  SwiftNIO echo server, NIOAsyncChannel style
-//   nio-http        SwiftNIO NIOHTTP1 "Hello, World!" server
-//   hb-http         Hummingbird 2 "Hello, World!" server
+//   nio-http        SwiftNIO NIOHTTP1 server: GET / "Hello, World!", POST /echo
+//   hb-http         Hummingbird 2 server: the same two routes
 //
 // Each takes `--host H --port P`, prints `listening on H:P` once bound, and
 // runs on one NIO event loop thread (the benchmark pins it to one CPU).

@@ -1,6 +1,7 @@
-// SwiftNIO NIOHTTP1 "Hello, World!" server (keep-alive), ChannelHandler style:
-// the standard HTTP/1 server pipeline plus one handler that answers each
-// request at its end; writes are flushed once per read burst.
+// SwiftNIO NIOHTTP1 server (keep-alive), ChannelHandler style: the standard
+// HTTP/1 server pipeline plus one handler that answers each request at its
+// end: "Hello, World!", or for POST /echo the request body back. Writes are
+// flushed once per read burst.
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -12,21 +13,24 @@ final class HelloHandler: ChannelInboundHandler {
 
     static let body = "Hello, World!"
     private var keepAlive = true
+    private var echo: ByteBuffer?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
             keepAlive = request.isKeepAlive
-        case .body:
-            break
+            echo = request.method == .POST && request.uri == "/echo" ? context.channel.allocator.buffer(capacity: 4096) : nil
+        case .body(var bytes):
+            echo?.writeBuffer(&bytes)
         case .end:
+            let body = echo ?? context.channel.allocator.buffer(string: Self.body)
+            echo = nil
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "text/plain")
-            headers.add(name: "Content-Length", value: String(Self.body.utf8.count))
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
             if !keepAlive { headers.add(name: "Connection", value: "close") }
             let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
-            let body = context.channel.allocator.buffer(string: Self.body)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             if keepAlive {
                 context.write(wrapOutboundOut(.end(nil)), promise: nil)
