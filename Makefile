@@ -59,7 +59,10 @@ test-asan: deps
 # committed seed corpus, for FUZZ_SECONDS (new inputs go to Fuzz/.build/corpus).
 FUZZ_SECONDS ?= 60
 fuzz-http: deps
-	cd Fuzz && $(SWIFT) build -c release --sanitize=fuzzer --sanitize=address --product HTTPParserFuzzer
+	@# The coverage flags are given explicitly: Swift 6.3's driver was seen here to pass
+	@# -sanitize=fuzzer on without them, linking a fuzzer that explores nothing (checked below).
+	cd Fuzz && $(SWIFT) build -c release --sanitize=fuzzer --sanitize=address \
+		-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp --product HTTPParserFuzzer
 	mkdir -p Fuzz/.build/corpus
 	@# A fuzzer built without coverage instrumentation finds nothing and says nothing: refuse it.
 	@counters=$$(cd Fuzz && SWIFT_BACKTRACE=enable=no .build/release/HTTPParserFuzzer -runs=0 Corpus/http-parser 2>&1 \

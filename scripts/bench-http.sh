@@ -48,34 +48,20 @@ for setting in RUNS=3 DURATION=5 WARMUP=2 CONNS=50 SCENARIOS="hello post4k close
 done
 
 log() { echo "== $*" >&2; }
+# install_packages, build_ours, build_peers, start_server, stop_server, backend_of, cpu_ticks, ...
+# shellcheck source=lib/bench-servers.sh
+source "$ROOT/scripts/lib/bench-servers.sh"
 
 need_apt=()
 command -v wrk > /dev/null || need_apt+=(wrk)
 command -v taskset > /dev/null || need_apt+=(util-linux)
-if [ "${#need_apt[@]}" -gt 0 ]; then
-    log "installing ${need_apt[*]}"
-    apt-get update > /dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}" > /dev/null
-fi
+install_packages "${need_apt[@]}"
 mkdir -p "$OUT" "$BIN"
 rm -f "$OUT"/*.jsonl "$OUT"/*.log "$OUT"/*.txt "$OUT"/meta.json
 
 # --- builds ---------------------------------------------------------------
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)"
-[ -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift 2> /dev/null)" ] &&
-    COMMIT="$COMMIT, with uncommitted changes in Sources/ or Package.swift at build time"
-log "building http-server (release, $SCRATCH)"
-( cd "$ROOT" && "$SWIFT" build -c release --scratch-path "$SCRATCH" --product http-server ) > "$OUT/build-ours.log" 2>&1 || {
-    tail -40 "$OUT/build-ours.log" >&2
-    exit 1
-}
-OURS_BIN="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path --package-path "$ROOT")"
-log "building the Swift peers (Benchmarks/net/peers, release)"
-"$SWIFT" build -c release --package-path "$NET/peers" > "$OUT/build-peers.log" 2>&1 || {
-    tail -40 "$OUT/build-peers.log" >&2
-    exit 1
-}
-PEERS_BIN="$("$SWIFT" build -c release --package-path "$NET/peers" --show-bin-path)"
+build_ours http-server
+build_peers
 "${CC:-cc}" -O2 -Wall -Wextra -o "$BIN/http_epoll" "$NET/c/http_epoll.c"
 if ! "$VENV/bin/python" -c 'import matplotlib' 2> /dev/null; then
     log "creating $VENV (uvloop, matplotlib)"
@@ -91,9 +77,6 @@ SERVERS=(
     "hummingbird|Hummingbird 2|-|$PEERS_BIN/hb-http"
     "c-http|C epoll responder (not a real parser)|-|$BIN/http_epoll"
 )
-
-# shellcheck source=lib/bench-servers.sh
-source "$ROOT/scripts/lib/bench-servers.sh"
 
 # wrk_args SCENARIO URL: wrk's arguments after -t1 -cN -dT.
 wrk_args() {

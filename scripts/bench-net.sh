@@ -56,40 +56,22 @@ for setting in RUNS=3 DURATION=5 WARMUP=2 SIZES="64 4096" CONNS="1 50 500" REPEA
 done
 
 log() { echo "== $*" >&2; }
+# install_packages, build_ours, build_peers, start_server, stop_server, backend_of, cpu_ticks, ...
+# shellcheck source=lib/bench-servers.sh
+source "$ROOT/scripts/lib/bench-servers.sh"
 
 # --- dependencies ---------------------------------------------------------
 need_apt=()
 [ -f /usr/include/liburing.h ] || need_apt+=(liburing-dev)
 command -v taskset > /dev/null || need_apt+=(util-linux)
-if [ "${#need_apt[@]}" -gt 0 ]; then
-    log "installing ${need_apt[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}" > /dev/null 2>&1 || {
-        apt-get update > /dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}" > /dev/null
-    }
-fi
+install_packages "${need_apt[@]}"
 
 mkdir -p "$OUT" "$BIN"
 rm -f "$OUT"/*.jsonl "$OUT"/*.log "$OUT"/*.txt "$OUT"/meta.json
 
 # --- builds ---------------------------------------------------------------
-# The tree the servers are built from, recorded now (HEAD may move during the run).
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)"
-[ -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift 2> /dev/null)" ] &&
-    COMMIT="$COMMIT, with uncommitted changes in Sources/ or Package.swift at build time ($(date -u '+%H:%M UTC'))"
-log "building echo-server (release, $SCRATCH)"
-( cd "$ROOT" && "$SWIFT" build -c release --scratch-path "$SCRATCH" --product echo-server ) > "$OUT/build-ours.log" 2>&1 || {
-    tail -40 "$OUT/build-ours.log" >&2
-    exit 1
-}
-OURS_BIN="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path --package-path "$ROOT")"
-
-log "building the Swift peers (Benchmarks/net/peers, release)"
-"$SWIFT" build -c release --package-path "$NET/peers" > "$OUT/build-peers.log" 2>&1 || {
-    tail -40 "$OUT/build-peers.log" >&2
-    exit 1
-}
-PEERS_BIN="$("$SWIFT" build -c release --package-path "$NET/peers" --show-bin-path)"
+build_ours echo-server
+build_peers
 
 log "building the C servers and the load generator"
 CC="${CC:-cc}"
@@ -116,10 +98,6 @@ ECHO_SERVERS=(
     "py-asyncio|CPython asyncio streams|-|$PY $NET/py/echo_server.py"
     "py-uvloop|uvloop streams|-|$PY $NET/py/echo_server.py --uvloop"
 )
-
-# start_server, stop_server, backend_of, cpu_ticks, cpu_jiffies, json_field, disturbed.
-# shellcheck source=lib/bench-servers.sh
-source "$ROOT/scripts/lib/bench-servers.sh"
 
 # --- the run --------------------------------------------------------------
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,45 @@
 # Shared by scripts/bench-net.sh and scripts/bench-http.sh (sourced, not run):
+# installing what is missing, building our servers and the Swift peers,
 # starting a server pinned to $SERVER_CPU and waiting for "listening on",
-# stopping it, and reading CPU time off /proc. Expects OUT, HOST, SERVER_CPU
-# and OTHER_MAX to be set.
+# stopping it, and reading CPU time off /proc. Expects ROOT, NET, OUT,
+# SCRATCH, SWIFT, HOST, SERVER_CPU and OTHER_MAX to be set, and `log`.
+
+# install_packages PACKAGE...: apt-get installs them (none: nothing to do).
+install_packages() {
+    [ "$#" -gt 0 ] || return 0
+    log "installing $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" > /dev/null 2>&1 || {
+        apt-get update > /dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" > /dev/null
+    }
+}
+
+# build_ours PRODUCT...: release builds in $SCRATCH; sets OURS_BIN and COMMIT
+# (the tree the servers are built from, recorded now: HEAD may move during the run).
+build_ours() {
+    COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)"
+    [ -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift 2> /dev/null)" ] &&
+        COMMIT="$COMMIT, with uncommitted changes in Sources/ or Package.swift at build time ($(date -u '+%H:%M UTC'))"
+    log "building $* (release, $SCRATCH)"
+    local product
+    for product in "$@"; do
+        ( cd "$ROOT" && "$SWIFT" build -c release --scratch-path "$SCRATCH" --product "$product" ) >> "$OUT/build-ours.log" 2>&1 || {
+            tail -40 "$OUT/build-ours.log" >&2
+            exit 1
+        }
+    done
+    OURS_BIN="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path --package-path "$ROOT")"
+}
+
+# build_peers: the Swift peers (Benchmarks/net/peers, release); sets PEERS_BIN.
+build_peers() {
+    log "building the Swift peers (Benchmarks/net/peers, release)"
+    "$SWIFT" build -c release --package-path "$NET/peers" > "$OUT/build-peers.log" 2>&1 || {
+        tail -40 "$OUT/build-peers.log" >&2
+        exit 1
+    }
+    PEERS_BIN="$("$SWIFT" build -c release --package-path "$NET/peers" --show-bin-path)"
+}
 
 SERVER_PID=""
 cleanup() {

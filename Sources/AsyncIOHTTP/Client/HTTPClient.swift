@@ -91,13 +91,16 @@ public final class HTTPClient {
                 return response
             } catch {
                 connection.abort()
-                // A pooled connection the server had closed: nothing of a response came back.
-                let stale = reused && !connection.receivedResponseBytes && (error is StreamError)
-                if stale && !retried && Self.isIdempotent(request.method) {
+                // The connection broke before any byte of a response came back: on a
+                // pooled connection, most likely one the server had closed while idle.
+                let nothingArrived = !connection.receivedResponseBytes && (error is StreamError)
+                if reused && nothingArrived && !retried && Self.isIdempotent(request.method) {
                     retried = true
                     continue
                 }
-                if stale { throw HTTPClientError.connectionClosed }
+                if nothingArrived, reused || error as? StreamError == .incompleteRead(partial: [], expected: nil) {
+                    throw HTTPClientError.connectionClosed
+                }
                 throw error
             }
         }

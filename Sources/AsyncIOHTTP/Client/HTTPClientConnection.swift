@@ -37,6 +37,7 @@ final class HTTPClientConnection {
     ///   the connection (reset, closed) when nothing of the response arrived.
     func exchange(head: [UInt8], body: [UInt8]?, method: HTTPRequest.Method) async throws -> (HTTPClientResponse, reusable: Bool) {
         receivedResponseBytes = false
+        closeAfterward = false
         try stream.write(head)
         if let body {
             var offset = 0
@@ -117,18 +118,8 @@ final class HTTPClientConnection {
 
     /// Waits for the server to take the queued request, within the write timeout.
     private func drain() async throws {
-        guard stream.queuedByteCount > 0 else { return }
-        let cancel = LoopIO.call(after: configuration.writeTimeout) { [weak self] in self?.expire(.write) }
-        defer { cancel() }
         do {
-            let (high, low) = (stream.highWaterMark, stream.lowWaterMark)
-            stream.highWaterMark = 0
-            stream.lowWaterMark = 0
-            defer {
-                stream.highWaterMark = high
-                stream.lowWaterMark = low
-            }
-            try await stream.drain()
+            try await stream.drainCompletely(within: configuration.writeTimeout) { [weak self] in self?.expire(.write) }
         } catch let error as StreamError {
             throw translate(error)
         }

@@ -26,3 +26,25 @@ extension Duration {
         return total
     }
 }
+
+extension SocketStream {
+    /// Waits until every queued byte was sent, at most `timeout`; when the
+    /// time passes first, `onExpiry` runs (it aborts the stream, which ends
+    /// the wait with an error).
+    ///
+    /// - Throws: what `drain()` throws.
+    @Loop
+    func drainCompletely(within timeout: Duration, onExpiry: @escaping @Loop () -> Void) async throws {
+        guard queuedByteCount > 0 else { return }
+        let cancel = LoopIO.call(after: timeout, onExpiry)
+        defer { cancel() }
+        let (high, low) = (highWaterMark, lowWaterMark)
+        lowWaterMark = 0
+        highWaterMark = 0
+        defer {
+            highWaterMark = high
+            lowWaterMark = low
+        }
+        try await drain()
+    }
+}

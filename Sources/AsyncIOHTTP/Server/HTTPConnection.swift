@@ -211,22 +211,15 @@ final class HTTPConnection {
     /// Waits until the peer took enough of the queued output (all of it with
     /// `toEmpty`), at most the write timeout.
     func drainWithTimeout(toEmpty: Bool = false) async throws {
-        let threshold = toEmpty ? 0 : stream.highWaterMark
-        guard stream.queuedByteCount > threshold else { return }
-        let cancel = LoopIO.call(after: configuration.writeTimeout) { [weak self] in self?.expire() }
-        defer { cancel() }
+        let onExpiry: @Loop () -> Void = { [weak self] in self?.expire() }
         if toEmpty {
-            let (high, low) = (stream.highWaterMark, stream.lowWaterMark)
-            stream.lowWaterMark = 0
-            stream.highWaterMark = 0
-            defer {
-                stream.highWaterMark = high
-                stream.lowWaterMark = low
-            }
-            try await stream.drain()
-        } else {
-            try await stream.drain()
+            try await stream.drainCompletely(within: configuration.writeTimeout, onExpiry: onExpiry)
+            return
         }
+        guard stream.queuedByteCount > stream.highWaterMark else { return }
+        let cancel = LoopIO.call(after: configuration.writeTimeout, onExpiry)
+        defer { cancel() }
+        try await stream.drain()
     }
 
     /// Sets the socket's send buffer (`SO_SNDBUF`).
