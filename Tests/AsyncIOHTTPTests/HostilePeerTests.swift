@@ -80,7 +80,9 @@ struct HostilePeerTests {
             let growth = peak
             print("pipeline flood: \(server.statistics.requests) requests answered, peak RSS growth \(growth / 1024) KiB")
             // 20 connections: each holds one request in flight and at most one read.
-            #expect(growth < 64 * 1024 * 1024, "server RSS grew \(growth / 1024) KiB under the flood")
+            // Under AddressSanitizer freed memory stays resident in its quarantine (256 MiB by default).
+            let bar = (getenv("ASYNCIO_UNDER_ASAN") != nil ? 64 + 256 : 64) * 1024 * 1024
+            #expect(growth < bar, "server RSS grew \(growth / 1024) KiB under the flood")
             #expect(server.statistics.requests > 20)
             await server.shutdown(gracePeriod: .milliseconds(100))
         }
