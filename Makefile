@@ -55,7 +55,7 @@ test-asan: deps
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitizers/lsan.supp:print_suppressions=0 \
 		$(SWIFT) test --sanitize=address --scratch-path .build-asan --skip-build --no-parallel
 
-# libFuzzer on the HTTP request parser (Fuzz/, its own package), from the
+# libFuzzer on the HTTP request and response parsers (Fuzz/, its own package), from the
 # committed seed corpus, for FUZZ_SECONDS (new inputs go to Fuzz/.build/corpus).
 FUZZ_SECONDS ?= 60
 fuzz-http: deps
