@@ -73,7 +73,13 @@ static int answer(struct conn *c) {
         base[head - 1] = 0;  // bound the substring searches to the head
         char *cl = strcasestr(base, "\r\ncontent-length:");
         if (cl) length = strtol(cl + 17, NULL, 10);
-        int close_req = strcasestr(base, "\r\nconnection: close") != NULL;
+        int close_req = 0;
+        char *conn_field = strcasestr(base, "\r\nconnection:");
+        if (conn_field) {
+            conn_field += 13;
+            while (*conn_field == ' ' || *conn_field == '\t') conn_field++;
+            close_req = strncasecmp(conn_field, "close", 5) == 0;
+        }
         int echo = strncmp(base, "POST /echo ", 11) == 0;
         base[head - 1] = saved;
         if (length < 0 || length > IN_CAP / 2) return -1;

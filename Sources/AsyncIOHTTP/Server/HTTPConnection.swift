@@ -28,6 +28,8 @@ final class HTTPConnection {
 
     /// The size of one read from the socket.
     static let readSize = 16 * 1024
+    /// Bodies up to this size are copied behind their head and sent with it.
+    static let inlineBodyBytes = 16 * 1024
 
     init(stream: SocketStream, configuration: HTTPServerConfiguration) {
         self.stream = stream
@@ -251,8 +253,15 @@ final class HTTPConnection {
             framing = bodyForbidden ? .none : .untilClose
             keepAlive = false
         }
-        try send(HTTPResponseHeadWriter.bytes(response.head, version: head.version, framing: framing, close: !keepAlive))
-        if isHead || bodyForbidden {
+        let sendsBody = !isHead && !bodyForbidden
+        // A small body goes out with its head, in one send (one TCP segment on loopback).
+        var inline = 0
+        if sendsBody, case .bytes(let bytes) = response.body, bytes.count <= Self.inlineBodyBytes { inline = bytes.count }
+        var out = HTTPResponseHeadWriter.bytes(
+            response.head, version: head.version, framing: framing, close: !keepAlive, reservingBody: inline)
+        if inline > 0, case .bytes(let bytes) = response.body { out.append(contentsOf: bytes) }
+        try send(out)
+        if !sendsBody || inline > 0 {
             try await drainWithTimeout()
             return keepAlive
         }
