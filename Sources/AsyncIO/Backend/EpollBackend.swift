@@ -110,12 +110,21 @@ final class EpollBackend: LoopBackend {
             let reading = mask & UInt32(POLLIN | POLLPRI) != 0
             wait(Operation(userData: userData, request: request), fd: fd, reading: reading)
         case .close(let fd):
-            // Operations still waiting on the fd end as cancelled, as the fd goes away.
+            // Operations still waiting on the fd end before it goes away. A socket's
+            // receive or send is tried once more, as io_uring's completes: after the
+            // stream's shutdown a receive gets end of stream (0) and a send EPIPE, so
+            // an aborted stream's reader sees what it sees on io_uring. The rest, and
+            // what would still block, end as cancelled.
             if let interest = interests.take(fd) {
                 if interest.registered != 0 { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil) }
                 for op in interest.readers + interest.writers {
                     fdOfOperation.removeValue(forKey: op.userData)
-                    ready.append(Completion(userData: op.userData, result: -ECANCELED))
+                    var result = -ECANCELED
+                    switch op.request {
+                    case .receive, .send: result = attempt(op.request, revents: 0) ?? -ECANCELED
+                    default: break
+                    }
+                    ready.append(Completion(userData: op.userData, result: result))
                 }
             }
             ready.append(Completion(userData: userData, result: Glibc.close(fd) == 0 ? 0 : -errno))
