@@ -64,6 +64,26 @@ def parse_wrk(path):
     return out
 
 
+def write_section(bench_md, heading, begin, end, md, failures):
+    """Ends `md` (lines after `begin`) with the failures and `end`, and puts it
+    between the markers of benchmarks.md, or in a new section `heading`."""
+    if failures:
+        md.append("**Failures and errors in this run:**")
+        md.append("")
+        md.extend(f"- {f}" for f in failures)
+        md.append("")
+    md.append(end)
+    block = "\n".join(md)
+    doc = open(bench_md).read() if os.path.exists(bench_md) else "# Benchmarks\n"
+    marker = begin.split(" (")[0]
+    if marker in doc and end in doc:
+        doc = doc[:doc.index(marker)] + block + doc[doc.index(end) + len(end):]
+    else:
+        doc = doc.rstrip("\n") + f"\n\n{heading}\n\n{block}\n"
+    with open(bench_md, "w") as f:
+        f.write(doc)
+
+
 def fmt_int(v):
     return "—" if v is None else f"{v:,.0f}"
 
@@ -278,23 +298,7 @@ def main():
               f"{clk} ticks a second) over the measured window, divided by the requests in it; the part in "
               "parentheses is utime alone, the time spent outside the kernel.")
     md.append("")
-    if failures:
-        md.append("**Failures and errors in this run:**")
-        md.append("")
-        md.extend(f"- {f}" for f in failures)
-        md.append("")
-    md.append(END)
-    block = "\n".join(md)
-
-    doc = open(bench_md).read() if os.path.exists(bench_md) else "# Benchmarks\n"
-    if BEGIN.split(" (")[0] in doc and END in doc:
-        start = doc.index(BEGIN.split(" (")[0])
-        end = doc.index(END) + len(END)
-        doc = doc[:start] + block + doc[end:]
-    else:
-        doc = doc.rstrip("\n") + f"\n\n{HEADING}\n\n{block}\n"
-    with open(bench_md, "w") as f:
-        f.write(doc)
+    write_section(bench_md, HEADING, BEGIN, END, md, failures)
 
     # ---- chart ---------------------------------------------------------------
     colors = {"ours-uring": "#d62728", "ours-epoll": "#ff9896", "nio": "#1f77b4", "nio-async": "#aec7e8",
