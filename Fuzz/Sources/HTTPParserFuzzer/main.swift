@@ -16,57 +16,55 @@ public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     let split = Int(bytes[0] % 17) + 1
     let input = Array(bytes.dropFirst())
-    if bytes[0] >= 0x80 {
-        fuzzResponse(input, split: split, method: bytes[0] & 0x40 != 0 ? .head : .get)
-        return 0
-    }
-    var parser = HTTPRequestParser(limits: limits)
-    var buffer: [UInt8] = []
-    var fed = 0
-    var bodyBytes = 0
-    while true {
-        let piece = min(split, input.count - fed)
-        buffer += input[fed..<(fed + piece)]
-        fed += piece
-        var idle = 0
-        while true {
-            let step: (event: HTTPParserEvent, consumed: Int)
-            do {
-                step = try buffer.withUnsafeBytes { try parser.parse($0) }
-            } catch {
-                // An error must be final.
-                precondition((try? buffer.withUnsafeBytes { try parser.parse($0) }) == nil, "error not final")
-                return 0
-            }
-            precondition(step.consumed >= 0 && step.consumed <= buffer.count, "consumed \(step.consumed) of \(buffer.count)")
-            switch step.event {
-            case .needMoreData:
-                buffer.removeFirst(step.consumed)
-                precondition(buffer.count <= limits.headBytes + 2 * split + 64, "buffered \(buffer.count) bytes without an event")
-                break
+    if bytes[0] < 0x80 {
+        var parser = HTTPRequestParser(limits: limits)
+        feed(input, split: split, parse: { try parser.parse($0) }) { event in
+            switch event {
+            case .needMoreData: return .needMoreData
             case .head(let head):
                 if case .length(let length) = head.framing { precondition(length <= limits.bodyBytes) }
-                precondition(head.request.headerFields.count <= limits.fieldCount)
-            case .body(let range):
-                precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count && !range.isEmpty, "body \(range) of \(buffer.count)")
-                bodyBytes += range.count
-                precondition(bodyBytes <= limits.bodyBytes, "body over the limit")
-            case .end:
-                bodyBytes = 0
+                return .head(fields: head.request.headerFields.count)
+            case .body(let range): return .body(range)
+            case .end: return .end(last: false)  // the next request may follow
             }
-            if case .needMoreData = step.event { break }
-            buffer.removeFirst(step.consumed)
-            idle = step.consumed == 0 ? idle + 1 : 0
-            precondition(idle < 3, "no progress")
         }
-        if fed == input.count { return 0 }
+    } else {
+        let method: HTTPRequest.Method = bytes[0] & 0x40 != 0 ? .head : .get
+        var parser = HTTPResponseParser(requestMethod: method, limits: limits)
+        feed(input, split: split, parse: { try parser.parse($0) }) { event in
+            switch event {
+            case .needMoreData: return .needMoreData
+            case .interim(let head), .head(let head): return .head(fields: head.response.headerFields.count)
+            case .body(let range):
+                precondition(method != .head, "a body for HEAD")
+                return .body(range)
+            case .end:
+                precondition(parser.isComplete)
+                return .end(last: true)
+            }
+        }
+        // The end of the input is the end of the stream.
+        try? parser.finishAtEndOfStream()
     }
+    return 0
 }
 
-/// The response parser, fed as the request parser is; the end of the input is
-/// the end of the stream.
-func fuzzResponse(_ input: [UInt8], split: Int, method: HTTPRequest.Method) {
-    var parser = HTTPResponseParser(requestMethod: method, limits: limits)
+/// What the checks need to know of either parser's event.
+enum Step {
+    case needMoreData
+    case head(fields: Int)
+    case body(Range<Int>)
+    /// The end of a message; `last` if nothing may follow it.
+    case end(last: Bool)
+}
+
+/// Feeds `input` to `parse` in pieces of `split` bytes, keeping the unconsumed
+/// bytes as a caller does, and checks every event `describe` translates.
+func feed<Event>(
+    _ input: [UInt8], split: Int,
+    parse: (UnsafeRawBufferPointer) throws -> (event: Event, consumed: Int),
+    describe: (Event) -> Step
+) {
     var buffer: [UInt8] = []
     var fed = 0
     var bodyBytes = 0
@@ -76,37 +74,42 @@ func fuzzResponse(_ input: [UInt8], split: Int, method: HTTPRequest.Method) {
         fed += piece
         var idle = 0
         while true {
-            let step: (event: HTTPResponseParserEvent, consumed: Int)
+            let event: Event
+            let consumed: Int
             do {
-                step = try buffer.withUnsafeBytes { try parser.parse($0) }
+                (event, consumed) = try buffer.withUnsafeBytes { try parse($0) }
             } catch {
-                precondition((try? buffer.withUnsafeBytes { try parser.parse($0) }) == nil, "error not final")
+                // An error must be final.
+                var failsAgain = false
+                do {
+                    _ = try buffer.withUnsafeBytes { try parse($0) }
+                } catch {
+                    failsAgain = true
+                }
+                precondition(failsAgain, "error not final")
                 return
             }
-            precondition(step.consumed >= 0 && step.consumed <= buffer.count, "consumed \(step.consumed) of \(buffer.count)")
-            switch step.event {
+            precondition(consumed >= 0 && consumed <= buffer.count, "consumed \(consumed) of \(buffer.count)")
+            let step = describe(event)
+            switch step {
             case .needMoreData:
-                buffer.removeFirst(step.consumed)
+                buffer.removeFirst(consumed)
                 precondition(buffer.count <= limits.headBytes + 2 * split + 64, "buffered \(buffer.count) bytes without an event")
-            case .interim(let head), .head(let head):
-                precondition(head.response.headerFields.count <= limits.fieldCount)
+            case .head(let fields):
+                precondition(fields <= limits.fieldCount)
             case .body(let range):
                 precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count && !range.isEmpty, "body \(range) of \(buffer.count)")
-                precondition(method != .head, "a body for HEAD")
                 bodyBytes += range.count
                 precondition(bodyBytes <= limits.bodyBytes, "body over the limit")
-            case .end:
-                precondition(parser.isComplete)
-                return
+            case .end(let last):
+                if last { return }
+                bodyBytes = 0
             }
-            if case .needMoreData = step.event { break }
-            buffer.removeFirst(step.consumed)
-            idle = step.consumed == 0 ? idle + 1 : 0
+            if case .needMoreData = step { break }
+            buffer.removeFirst(consumed)
+            idle = consumed == 0 ? idle + 1 : 0
             precondition(idle < 3, "no progress")
         }
-        if fed == input.count {
-            try? parser.finishAtEndOfStream()
-            return
-        }
+        if fed == input.count { return }
     }
 }
