@@ -21,6 +21,8 @@ final class HTTPConnection {
     /// Set by a graceful shutdown: finish the request in flight, then close.
     var closeAfterResponse = false
     private var timedOut = false
+    /// The response leaves while the peer may still be sending: linger before the close.
+    private var peerMayStillSend = false
     private var continueNeeded = false
     private var bodyDone = true
     /// The task serving the connection (cancelled when a shutdown's deadline passes).
@@ -28,6 +30,10 @@ final class HTTPConnection {
 
     /// The size of one read from the socket.
     static let readSize = 16 * 1024
+    /// The longest a close lingers, reading and dropping what the peer still sends.
+    static let lingerTime = Duration.seconds(5)
+    /// The most a close reads and drops while it lingers.
+    static let lingerBytes = 256 * 1024 * 1024
     /// Bodies up to this size are copied behind their head and sent with it.
     static let inlineBodyBytes = 16 * 1024
 
@@ -98,6 +104,7 @@ final class HTTPConnection {
                     keepAlive = false
                 } else if await !discardBody(upTo: 64 * 1024) {
                     keepAlive = false
+                    peerMayStillSend = true
                 }
             }
             if closeAfterResponse { keepAlive = false }
@@ -291,16 +298,38 @@ final class HTTPConnection {
     private func sendErrorAndClose(_ status: HTTPResponse.Status) async {
         let response = HTTPResponse(status: status)
         _ = try? send(HTTPResponseHeadWriter.bytes(response, version: .http1_1, framing: .length(0), close: true))
+        peerMayStillSend = true
         await closeGracefully()
     }
 
     /// Sends what is queued and closes; a peer that does not take it within the
-    /// write timeout is disconnected instead.
+    /// write timeout is disconnected instead. When the peer may still be
+    /// sending (an error answered mid-request, a body left unread), the close
+    /// lingers first: closing a socket with unread input sends a reset, which
+    /// can destroy the response before the peer reads it.
     private func closeGracefully() async {
+        if peerMayStillSend && !timedOut { await linger() }
         stream.close()
         let cancel = LoopIO.call(after: configuration.writeTimeout) { [stream] in stream.abort() }
         defer { cancel() }
         try? await stream.waitClosed()
+    }
+
+    /// Sends the response and end of stream, then reads and drops what the peer
+    /// still sends, until it closes, for at most ``lingerTime`` and ``lingerBytes``
+    /// (nginx's `lingering_close`).
+    private func linger() async {
+        stream.writeEOF()
+        let deadline = LoopClock.deadline(after: Self.lingerTime)
+        var discarded = 0
+        while discarded < Self.lingerBytes {
+            input.consume(input.readable.count)
+            let read = try? await input.fill(
+                from: stream, readSize: Self.readSize, timeout: LoopClock.remaining(until: deadline),
+                onExpiry: { [stream] in stream.abort() })
+            guard let count = read ?? nil, count > 0 else { return }
+            discarded += count
+        }
     }
 
     /// Aborts the connection now (a shutdown's deadline passed, or it was idle):
