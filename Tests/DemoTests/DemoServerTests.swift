@@ -283,7 +283,7 @@ struct DemoServerTests {
                 // The MJPEG <img> never finishes loading: Chromium dumps the DOM
                 // after 3 s of virtual time, with the page's /stats polls run by then.
                 let dom = String(decoding: try await runChild([
-                    browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                     "--user-data-dir=\(profile)", "--virtual-time-budget=3000", "--dump-dom",
                     "http://127.0.0.1:\(demo.localAddress.port)/",
                 ]), as: UTF8.self)
