@@ -31,6 +31,18 @@ struct LoopCore {
     var priorityFlagWaiters = 0
     /// Jobs holding the loop longer than this are reported (0: debug mode off).
     var slowJobThresholdNanoseconds: Int64 = 0
+    /// Writers with output queued in this pass, flushed when the pass's jobs
+    /// have run: every write of a pass leaves in one send (``flushAtPassEnd(_:)``).
+    var pendingFlushes: [any PassEndFlushing] = []
+    /// The list being flushed, swapped with ``pendingFlushes`` so neither is copied.
+    var flushing: [any PassEndFlushing] = []
+}
+
+/// Something that queues output during a pass and sends it all when the pass ends.
+@Loop
+protocol PassEndFlushing: AnyObject {
+    /// Called once per registration, on the loop thread, after the pass's jobs.
+    func flushAtPassEnd()
 }
 
 /// The event loop: one thread, one ring, a ready queue and a timer heap.
@@ -132,12 +144,15 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
             if inbox.hasItems { drainInbox() }
             if core.pointee.timers.count > 0 { fireDueTimers() }
             runReadyJobs()
+            if !core.pointee.pendingFlushes.isEmpty { runPendingFlushes() }
             if isDone() { return true }
             if core.pointee.stopRequested {
                 core.pointee.stopRequested = false
                 return false
             }
             pollBackend()
+            // Completion callbacks run inside the poll may have written too.
+            if !core.pointee.pendingFlushes.isEmpty { runPendingFlushes() }
         }
     }
 
@@ -181,6 +196,24 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
                 callback.body()
             }
             if core.pointee.priorityFlagWaiters > 0 && inbox.hasItems { drainInbox() }
+        }
+    }
+
+    /// Registers `writer` to be flushed when the running pass's jobs have run
+    /// (before the loop enters the kernel). Loop thread only.
+    @inline(__always)
+    func flushAtPassEnd(_ writer: any PassEndFlushing) {
+        core.pointee.pendingFlushes.append(writer)
+    }
+
+    private func runPendingFlushes() {
+        // A flush may queue another (a send completing inline on epoll): loop until none is left.
+        while !core.pointee.pendingFlushes.isEmpty {
+            swap(&core.pointee.pendingFlushes, &core.pointee.flushing)
+            Loop.assumeIsolated {
+                for writer in core.pointee.flushing { writer.flushAtPassEnd() }
+            }
+            core.pointee.flushing.removeAll(keepingCapacity: true)
         }
     }
 

@@ -48,6 +48,8 @@ public final class SocketStream {
     // Closing.
     @exclusivity(unchecked) private var closing = false
     private var aborting = false
+    /// Output was queued with no send in flight: the loop sends it when the pass ends.
+    private var flushPending = false
     private let closed = Future<Void>()
 
     /// Queued output above which ``drain()`` waits (default 64 KiB, as CPython).
@@ -185,6 +187,10 @@ public final class SocketStream {
         guard !reading else { throw StreamError.concurrentRead }
         reading = true
         defer { reading = false }
+        // What this pass wrote goes out before the receive is queued: the ring
+        // then takes the send first, as when every write was sent at once
+        // (measured: queuing the receive first cost the echo server 11%).
+        if flushPending { flushAtPassEnd() }
         let n = try await EventLoop.shared.submitAndAwait(
             .receive(
                 fd: fileDescriptor, buffer: receiveBuffer.baseAddress!, count: receiveBuffer.count, flags: 0,
@@ -256,7 +262,12 @@ public final class SocketStream {
         guard !closing && !shutdownWriteWhenFlushed else { throw StreamError.closed }
         let copied: Void? = bytes.withContiguousStorageIfAvailable { output.append(UnsafeRawBufferPointer($0)) }
         if copied == nil { Array(bytes).withUnsafeBytes { output.append($0) } }
-        if !output.inFlight { sendNext() }
+        // Sent when the pass ends, so that every write of the pass (a head and
+        // its body, say) leaves in one send: one segment, one completion.
+        if !output.inFlight && !flushPending {
+            flushPending = true
+            EventLoop.shared.flushAtPassEnd(self)
+        }
     }
 
     /// Queues the UTF-8 bytes of `text`.
@@ -464,4 +475,14 @@ final class ReceiveBuffer: @unchecked Sendable {
     let bytes: UnsafeMutableRawBufferPointer
     init(size: Int) { bytes = .allocate(byteCount: size, alignment: 16) }
     deinit { bytes.deallocate() }
+}
+
+extension SocketStream: PassEndFlushing {
+    /// Starts sending what the pass queued, unless a send is in flight (its
+    /// completion sends the rest) or the stream was aborted meanwhile.
+    func flushAtPassEnd() {
+        flushPending = false
+        guard !aborting, !output.inFlight else { return }
+        sendNext()
+    }
 }

@@ -8,10 +8,10 @@ enum HTTPResponseHeadWriter {
     /// `Connection: close` when the connection ends after it, and `Date`.
     @Loop
     static func bytes(
-        _ response: HTTPResponse, version: HTTPVersion, framing: ResponseFraming, close: Bool, reservingBody bodyCount: Int = 0
+        _ response: HTTPResponse, version: HTTPVersion, framing: ResponseFraming, close: Bool
     ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(128 + response.headerFields.count * 32 + bodyCount)
+        out.reserveCapacity(128 + response.headerFields.count * 32)
         out.append(contentsOf: version.minor >= 1 ? "HTTP/1.1 ".utf8 : "HTTP/1.0 ".utf8)
         appendDecimal(response.status.code, to: &out)
         out.append(32)

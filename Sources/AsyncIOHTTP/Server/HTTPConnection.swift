@@ -34,8 +34,6 @@ final class HTTPConnection {
     static let lingerTime = Duration.seconds(5)
     /// The most a close reads and drops while it lingers.
     static let lingerBytes = 256 * 1024 * 1024
-    /// Bodies up to this size are copied behind their head and sent with it.
-    static let inlineBodyBytes = 16 * 1024
 
     init(stream: SocketStream, configuration: HTTPServerConfiguration) {
         self.stream = stream
@@ -260,15 +258,10 @@ final class HTTPConnection {
             framing = bodyForbidden ? .none : .untilClose
             keepAlive = false
         }
-        let sendsBody = !isHead && !bodyForbidden
-        // A small body goes out with its head, in one send (one TCP segment on loopback).
-        var inline = 0
-        if sendsBody, case .bytes(let bytes) = response.body, bytes.count <= Self.inlineBodyBytes { inline = bytes.count }
-        var out = HTTPResponseHeadWriter.bytes(
-            response.head, version: head.version, framing: framing, close: !keepAlive, reservingBody: inline)
-        if inline > 0, case .bytes(let bytes) = response.body { out.append(contentsOf: bytes) }
-        try send(out)
-        if !sendsBody || inline > 0 {
+        // The head and the body's first slice are written in the same pass: the
+        // stream sends them together, in one segment.
+        try send(HTTPResponseHeadWriter.bytes(response.head, version: head.version, framing: framing, close: !keepAlive))
+        if isHead || bodyForbidden {
             try await drainWithTimeout()
             return keepAlive
         }
