@@ -41,16 +41,12 @@ OTHER_MAX="${OTHER_MAX:-15}"
 RETRIES="${RETRIES:-2}"
 HOST=127.0.0.1
 PORT_BASE="${PORT_BASE:-17300}"
-COMMAND_LINE="scripts/bench-http.sh"
-for setting in RUNS=3 DURATION=5 WARMUP=2 CONNS=50 SCENARIOS="hello post4k close" SERVER_CPU=0 CLIENT_CPU=1; do
-    name="${setting%%=*}"
-    [ "${!name}" = "${setting#*=}" ] || COMMAND_LINE="$name='${!name}' $COMMAND_LINE"
-done
 
 log() { echo "== $*" >&2; }
 # install_packages, build_ours, build_peers, start_server, stop_server, backend_of, cpu_ticks, ...
 # shellcheck source=lib/bench-servers.sh
 source "$ROOT/scripts/lib/bench-servers.sh"
+describe_command scripts/bench-http.sh RUNS=3 DURATION=5 WARMUP=2 CONNS=50 SCENARIOS="hello post4k close" SERVER_CPU=0 CLIENT_CPU=1
 
 need_apt=()
 command -v wrk > /dev/null || need_apt+=(wrk)

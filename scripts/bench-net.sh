@@ -47,18 +47,14 @@ CONNS="${CONNS:-1 50 500}"
 REPEAT_CELLS="${REPEAT_CELLS:-64/50 4096/500}"
 OTHER_MAX="${OTHER_MAX:-15}"
 RETRIES="${RETRIES:-2}"
-# The command as run, with every setting that differs from its default.
-COMMAND_LINE="scripts/bench-net.sh${*:+ $*}"
-for setting in RUNS=3 DURATION=5 WARMUP=2 SIZES="64 4096" CONNS="1 50 500" REPEAT_CELLS="64/50 4096/500" \
-    OTHER_MAX=15 RETRIES=2 SERVER_CPU=0 CLIENT_CPU=1; do
-    name="${setting%%=*}"
-    [ "${!name}" = "${setting#*=}" ] || COMMAND_LINE="$name='${!name}' $COMMAND_LINE"
-done
 
 log() { echo "== $*" >&2; }
 # install_packages, build_ours, build_peers, start_server, stop_server, backend_of, cpu_ticks, ...
 # shellcheck source=lib/bench-servers.sh
 source "$ROOT/scripts/lib/bench-servers.sh"
+# The command as run, with every setting that differs from its default.
+describe_command "scripts/bench-net.sh${*:+ $*}" RUNS=3 DURATION=5 WARMUP=2 SIZES="64 4096" CONNS="1 50 500" REPEAT_CELLS="64/50 4096/500" \
+    OTHER_MAX=15 RETRIES=2 SERVER_CPU=0 CLIENT_CPU=1
 
 # --- dependencies ---------------------------------------------------------
 need_apt=()

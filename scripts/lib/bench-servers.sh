@@ -4,6 +4,18 @@
 # stopping it, and reading CPU time off /proc. Expects ROOT, NET, OUT,
 # SCRATCH, SWIFT, HOST, SERVER_CPU and OTHER_MAX to be set, and `log`.
 
+# describe_command SCRIPT SETTING=DEFAULT...: sets COMMAND_LINE to the command
+# as run, prefixed with every setting whose value differs from its default.
+describe_command() {
+    COMMAND_LINE="$1"
+    shift
+    local setting name
+    for setting in "$@"; do
+        name="${setting%%=*}"
+        [ "${!name}" = "${setting#*=}" ] || COMMAND_LINE="$name='${!name}' $COMMAND_LINE"
+    done
+}
+
 # install_packages PACKAGE...: apt-get installs them (none: nothing to do).
 install_packages() {
     [ "$#" -gt 0 ] || return 0

@@ -58,16 +58,11 @@ final class HTTPConnection {
                 guard let next = try await readHead() else { break }
                 head = next
             } catch let error as HTTPParseError where !timedOut {
-                log.statistics.badRequests += 1
-                log.badPeer(stream.peerAddress, error.description)
-                await sendErrorAndClose(error.status)
+                await reject(error, log: log)
                 return
             } catch {
                 // Reset, timeout or closed between requests: nothing to answer.
-                if timedOut {
-                    log.statistics.timeouts += 1
-                    log.badPeer(stream.peerAddress, "timed out")
-                }
+                if timedOut { countTimeout(log, "timed out") }
                 break
             }
             isIdle = false
@@ -81,13 +76,11 @@ final class HTTPConnection {
             do {
                 response = try await handler(request)
             } catch let error as HTTPParseError where !timedOut {
-                log.statistics.badRequests += 1
-                log.badPeer(stream.peerAddress, error.description)
-                await sendErrorAndClose(error.status)
+                await reject(error, log: log)
                 return
             } catch {
                 if timedOut {
-                    log.statistics.timeouts += 1
+                    countTimeout(log, "timed out reading the body")
                     break
                 }
                 if isBroken(error) { break }
@@ -109,10 +102,7 @@ final class HTTPConnection {
             do {
                 keepAlive = try await write(response, for: head, keepAlive: keepAlive)
             } catch {
-                if timedOut {
-                    log.statistics.timeouts += 1
-                    log.badPeer(stream.peerAddress, "stopped reading (write timeout)")
-                }
+                if timedOut { countTimeout(log, "stopped reading (write timeout)") }
                 break
             }
             if !keepAlive { break }
@@ -287,9 +277,12 @@ final class HTTPConnection {
         return keepAlive
     }
 
-    /// Answers a request that could not be parsed, then closes.
-    private func sendErrorAndClose(_ status: HTTPResponse.Status) async {
-        let response = HTTPResponse(status: status)
+    /// Counts and logs (rate-limited) a request that could not be parsed,
+    /// answers it with its status, then closes.
+    private func reject(_ error: HTTPParseError, log: HTTPServerLog) async {
+        log.statistics.badRequests += 1
+        log.badPeer(stream.peerAddress, error.description)
+        let response = HTTPResponse(status: error.status)
         _ = try? send(HTTPResponseHeadWriter.bytes(response, version: .http1_1, framing: .length(0), close: true))
         peerMayStillSend = true
         await closeGracefully()
@@ -323,6 +316,12 @@ final class HTTPConnection {
             guard let count = read ?? nil, count > 0 else { return }
             discarded += count
         }
+    }
+
+    /// Counts and logs (rate-limited) a peer that missed a deadline.
+    private func countTimeout(_ log: HTTPServerLog, _ what: String) {
+        log.statistics.timeouts += 1
+        log.badPeer(stream.peerAddress, what)
     }
 
     /// Aborts the connection now (a shutdown's deadline passed, or it was idle):
