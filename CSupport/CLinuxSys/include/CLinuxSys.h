@@ -20,4 +20,26 @@ int CLinuxSys_epoll_wait_ns(int epfd, struct epoll_event *_Nonnull events, int m
 /// under _GNU_SOURCE, which Swift's Glibc module is not built with.
 int CLinuxSys_accept4(int fd, int flags);
 
+/// Pins the calling thread to the `index`-th CPU of those it may run on
+/// (wrapping around). A shim because `cpu_set_t`'s `CPU_*` macros do not import.
+/// Returns 0, or the errno of `sched_getaffinity`/`pthread_setaffinity_np`;
+/// `*chosenCPU` receives the CPU's number.
+int CLinuxSys_pin_thread_to_allowed_cpu(int index, int *_Nonnull chosenCPU);
+
+/// Names the calling thread (15 bytes at most), as `top -H` and `perf` show it.
+/// A shim because glibc declares `pthread_setname_np` only under _GNU_SOURCE.
+int CLinuxSys_set_thread_name(const char *_Nonnull name);
+
+/// A thread's CPU affinity, saved to be restored (`cpu_set_t` does not import).
+typedef struct { unsigned long bits[16]; } CLinuxSys_cpu_mask;
+
+/// Saves the calling thread's affinity into `*mask`; returns 0 or an errno.
+int CLinuxSys_get_thread_affinity(CLinuxSys_cpu_mask *_Nonnull mask);
+
+/// Restores an affinity saved by `CLinuxSys_get_thread_affinity`; returns 0 or an errno.
+int CLinuxSys_set_thread_affinity(const CLinuxSys_cpu_mask *_Nonnull mask);
+
+/// The number of CPUs the calling thread may run on (`sched_getaffinity`), at least 1.
+int CLinuxSys_allowed_cpu_count(void);
+
 #endif /* CLINUXSYS_H */

@@ -16,6 +16,8 @@ public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An argument has no meaning (a NaN duration, a negative size, a port above
     /// 65535): `api` names the call, `argument` the parameter and its value.
     case invalidArgument(api: String, argument: String, reason: String)
+    /// ``Loop/call(_:)`` to a loop that is not running (its group has ended, or not started).
+    case loopNotRunning(index: Int)
 
     /// A readable form, for logs and messages.
     public var description: String {
@@ -34,6 +36,8 @@ public enum LoopError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Loop.stop() ended the run before its task completed"
         case .invalidArgument(let api, let argument, let reason):
             return "\(api): invalid argument \(argument): \(reason)"
+        case .loopNotRunning(let index):
+            return "loop \(index) is not running: its group has ended or not started"
         }
     }
 }

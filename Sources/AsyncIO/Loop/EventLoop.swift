@@ -38,6 +38,14 @@ struct LoopCore {
     var flushing: [any PassEndFlushing] = []
 }
 
+/// Where each thread records the loop it runs (``EventLoop/current``).
+private let currentLoopKey: pthread_key_t = {
+    var key = pthread_key_t()
+    let rc = pthread_key_create(&key, nil)
+    precondition(rc == 0, "pthread_key_create failed: \(rc)")
+    return key
+}()
+
 /// Something that queues output during a pass and sends it all when the pass ends.
 @Loop
 protocol PassEndFlushing: AnyObject {
@@ -55,8 +63,18 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     // @unchecked Sendable: `core` is touched only by the thread that runs the
     // loop (checked by `isOnLoopThread`); other threads go through `inbox`.
 
-    /// The default loop, behind `@Loop`.
+    /// The default loop, behind `@Loop` (loop 0 of a ``LoopGroup``).
     static let shared = EventLoop()
+
+    /// The loop the calling thread is running, if any (decision 0008).
+    static var current: EventLoop? {
+        pthread_getspecific(currentLoopKey).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// The actor whose executor this loop is: `Loop.shared` for the default
+    /// loop, a group's `Loop` for the others. Set once, by that actor's init.
+    /// unowned(unsafe): the actor owns this loop, so it outlives every use.
+    nonisolated(unsafe) unowned(unsafe) var actor: Loop?
 
     let core: UnsafeMutablePointer<LoopCore>
     let inbox = Inbox()
@@ -68,7 +86,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     private let wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
     private var wakeupArmed = false
 
-    private init() {
+    init() {
         core = .allocate(capacity: 1)
         core.initialize(to: LoopCore())
         taskExecutor = LoopTaskExecutor()
@@ -76,6 +94,12 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         if let value = getenv("ASYNCIO_DEBUG"), String(cString: value) != "0" {
             core.pointee.slowJobThresholdNanoseconds = 100_000_000
         }
+    }
+
+    deinit {
+        core.deinitialize(count: 1)
+        core.deallocate()
+        wakeBuffer.deallocate()
     }
 
     // MARK: Threads
@@ -126,10 +150,18 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     ///   whatever `body` throws.
     func withLoopThread<T>(openingBackend: Bool = true, _ body: () throws -> T) throws -> T {
         let me = UInt(pthread_self())
+        // This thread runs a loop already (this one re-entered from a task, or
+        // another loop of a group): a nested run would stall the outer loop.
+        if pthread_getspecific(currentLoopKey) != nil { throw LoopError.alreadyRunning }
         guard ownerThread.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing).exchanged else {
             throw LoopError.alreadyRunning
         }
-        defer { ownerThread.store(0, ordering: .releasing) }
+        let previous = pthread_getspecific(currentLoopKey)
+        pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
+        defer {
+            pthread_setspecific(currentLoopKey, previous)
+            ownerThread.store(0, ordering: .releasing)
+        }
         if openingBackend { try openBackend(thread: me) }
         core.pointee.stopRequested = false
         return try body()

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The event loop, as a global actor: code marked `@Loop` runs on the loop's
 /// thread, one piece at a time, switching only at `await`.
 ///
@@ -12,17 +14,45 @@
 ///     try await t.value
 /// }
 /// ```
+///
+/// Each loop is also an instance of this actor (decision 0008): `Loop.shared`
+/// is the main loop, behind `@Loop`; the other loops of a ``LoopGroup`` are
+/// instances whose code is isolated to them (`isolated Loop` bodies), never to `@Loop`.
 @globalActor
 public actor Loop {
-    /// The actor behind `@Loop`.
-    public static let shared = Loop()
+    /// The actor behind `@Loop`: the main loop, loop 0 of any ``LoopGroup``.
+    public static let shared = Loop(eventLoop: .shared, index: 0)
 
-    private init() {}
+    /// The loop this actor's code runs on.
+    nonisolated let eventLoop: EventLoop
+
+    /// This loop's position in its ``LoopGroup`` (0 for the main loop).
+    public nonisolated let index: Int
+
+    init(eventLoop: EventLoop, index: Int) {
+        self.eventLoop = eventLoop
+        self.index = index
+        eventLoop.actor = self
+    }
 
     /// The loop's serial executor.
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
-        EventLoop.shared.asUnownedSerialExecutor()
+        eventLoop.asUnownedSerialExecutor()
     }
+
+    /// The loop the calling thread is running (`nil` on threads that run none):
+    /// `Loop.shared` inside `run`, a group's loop on that loop's thread.
+    public nonisolated static var current: Loop? { EventLoop.current?.actor }
+
+    /// True on the thread running this loop now.
+    public nonisolated var isCurrent: Bool { eventLoop.isOnLoopThread }
+
+    /// The group this loop belongs to while the group runs (nil otherwise,
+    /// and for the main loop outside ``LoopGroup/run(loops:pinningToCPUs:_:)``).
+    public nonisolated var group: LoopGroup? { groupReference.withLock { $0.group } }
+
+    /// Set by ``LoopGroup`` for the length of its run.
+    nonisolated let groupReference = Mutex(WeakGroup())
 
     /// True on the thread running the loop. The primitives'
     /// `nonisolated(nonsending)` fast paths check it: a caller already on the
@@ -43,4 +73,9 @@ public actor Loop {
             try unsafeBitCast(body, to: Unisolated.self)()
         }
     }
+}
+
+/// A weak reference to a running group (the group owns its loops, not the reverse).
+struct WeakGroup {
+    weak var group: LoopGroup?
 }

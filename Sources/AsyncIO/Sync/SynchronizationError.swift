@@ -17,6 +17,8 @@ public enum SynchronizationError: Error, Sendable, Equatable, CustomStringConver
     case barrierBroken
     /// `Condition.wait`/`notify` called without holding the condition's lock.
     case conditionLockNotHeld
+    /// `LoopChannel.send` after `finish()`: the element was not added.
+    case channelFinished
 
     /// A readable form, for logs and messages.
     public var description: String {
@@ -29,6 +31,7 @@ public enum SynchronizationError: Error, Sendable, Equatable, CustomStringConver
         case .taskDoneTooOften: return "taskDone() called more times than items were put"
         case .barrierBroken: return "the barrier is broken (reset or aborted)"
         case .conditionLockNotHeld: return "the condition's lock is not held"
+        case .channelFinished: return "the channel is finished: no more sends"
         }
     }
 }

@@ -20,15 +20,7 @@ public func run<T: Sendable>(_ main: @escaping @Loop () async throws -> T) throw
     return try loop.withLoopThread {
         let handle = Loop.assumeIsolated { TaskHandle<T>.spawnMain(main) }
         let completed = loop.drive(until: { handle.hasFinished })
-        loop.cancelAllTasks()
-        // Leftovers get to run their cleanup; a stop() during it is not obeyed
-        // twice in a row, so a task that keeps stopping cannot strand the others.
-        if !loop.drive(until: { loop.core.pointee.tasks.isEmpty }) {
-            loop.drive(until: { loop.core.pointee.tasks.isEmpty })
-        }
-        // Operations nobody awaits (a server's accept, a stream's last send or
-        // close) are cancelled and reaped, so nothing of this run is left in the kernel.
-        loop.cancelDetachedOperations()
+        loop.finishRun()
         guard completed else { throw LoopError.stoppedBeforeCompletion }
         return try Loop.assumeIsolated { try handle.takeOutcome() }
     }
