@@ -39,7 +39,6 @@ import Glibc
 ///
 /// Every method runs on the loop (`@Loop`). Call ``close()`` when done;
 /// dropping the last reference closes the camera too.
-@Loop
 public final class Camera {
     /// The device node (`/dev/video0`), or `"test-pattern"`.
     public nonisolated let device: String
@@ -90,7 +89,7 @@ public final class Camera {
         source.sink = self
     }
 
-    isolated deinit {
+    deinit {
         if case .open = state { source.close() }
     }
 
@@ -355,7 +354,7 @@ public final class Camera {
     // MARK: Internals: waiting
 
     /// Waits until `take` gives a frame (see ``snapshot(timeout:)``).
-    func nextFrame(timeout: Duration?, operation: String, take: @Loop () -> Frame?) async throws -> Frame {
+    func nextFrame(timeout: Duration?, operation: String, take: () -> Frame?) async throws -> Frame {
         try prepare(operation)
         if let frame = take() { return frame }
         try checkStarvation(operation)
@@ -601,7 +600,6 @@ struct FrameOrdinal: Comparable, Hashable {
 }
 
 /// One buffer of a pool as the camera tracks it: who holds it.
-@Loop
 final class BufferSlot {
     let buffer: MappedBuffer
     /// The pool generation it belongs to.
@@ -624,7 +622,6 @@ struct CapturedFrame {
 }
 
 /// A task parked until the next frame, a failure or its deadline.
-@Loop
 final class FrameWaiter {
     private var future = Future<Void>()
     private var expired = false
@@ -652,7 +649,6 @@ final class FrameWaiter {
 }
 
 /// A weak reference to a stream.
-@Loop
 struct WeakStream {
     weak var stream: FrameStream?
 }

@@ -28,7 +28,6 @@ public import AsyncIO
 /// ``copy()`` to keep the pixels beyond the lease.
 ///
 /// A frame is isolated to the loop (`@Loop`), like the camera.
-@Loop
 public final class Frame {
     private let camera: Camera
     let slot: BufferSlot
@@ -78,7 +77,7 @@ public final class Frame {
         slot.holds += 1
     }
 
-    isolated deinit {
+    deinit {
         if !isReleased { camera.endLease(slot: slot, handedOut: isHandedOut) }
     }
 

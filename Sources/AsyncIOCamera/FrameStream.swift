@@ -15,7 +15,6 @@ public import AsyncIO
 /// disconnect or a failed restart, `TimeoutError` when a step waits longer
 /// than its frame timeout, and ``CameraError/Code/allBuffersHeld`` when you
 /// hold every buffer.
-@Loop
 public final class FrameStream: AsyncSequence {
     /// A lease on one frame.
     public typealias Element = Frame
@@ -85,6 +84,11 @@ public final class FrameStream: AsyncSequence {
         /// - Throws: as ``FrameStream/next()``.
         public mutating func next() async throws -> Frame? {
             try await stream.next()
+        }
+
+        /// The next element, waiting in the caller's isolation (what `for try await` calls).
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Frame? {
+            try await next()
         }
     }
 

@@ -252,7 +252,7 @@ public final class DemoServer {
                     .cacheControl: "no-store, no-cache, must-revalidate",
                     HTTPField.Name("Pragma")!: "no-cache",
                 ],
-                body: .streamUntilClose { [weak self] writer in try await self?.sendStream(writer) })
+                body: .streamUntilClose { @Loop [weak self] writer in try await self?.sendStream(writer) })
         default:
             return text(.notFound, "not found\n")
         }

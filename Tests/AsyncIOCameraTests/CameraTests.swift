@@ -138,7 +138,7 @@ struct CameraTestPatternTests {
             let camera = try Camera.testPattern(width: 64, height: 48, fps: 1)
             defer { camera.close() }
             let start = monotonicNow()
-            await #expect(throws: TimeoutError.self) { try await camera.snapshot(timeout: .milliseconds(50)) }
+            await #expect(throws: TimeoutError.self) { _ = try await camera.snapshot(timeout: .milliseconds(50)) }
             let waited = monotonicNow() - start
             #expect(waited >= .milliseconds(50) && waited < .milliseconds(900))
         }
@@ -149,7 +149,7 @@ struct CameraTestPatternTests {
             let camera = try Camera.testPattern(width: 64, height: 48, fps: 0.2)  // one frame per 5 s
             defer { camera.close() }
             let start = monotonicNow()
-            await #expect(throws: TimeoutError.self) { try await camera.snapshot() }
+            await #expect(throws: TimeoutError.self) { _ = try await camera.snapshot() }
             let waited = monotonicNow() - start
             #expect(waited >= .seconds(3) && waited < .milliseconds(3_800))
         }
@@ -159,7 +159,7 @@ struct CameraTestPatternTests {
         try runLoopTest {
             let camera = try Camera.testPattern(width: 64, height: 48, fps: 1)
             defer { camera.close() }
-            let waiter = createTask { try await camera.snapshot(timeout: nil) }
+            let waiter = createTask { _ = try await camera.snapshot(timeout: nil) }
             try await sleepMs(10)
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
@@ -250,7 +250,7 @@ struct CameraTestPatternTests {
             #expect(camera.heldFrames == 4)
             let start = monotonicNow()
             await #expect {
-                try await camera.snapshot()
+                _ = try await camera.snapshot()
             } throws: { ($0 as? CameraError)?.code == .allBuffersHeld }
             #expect(monotonicNow() - start < .milliseconds(100))
             // Starved, the producer drops frames; they show as sequence gaps.
@@ -321,8 +321,8 @@ struct CameraTestPatternTests {
             let held = try await camera.snapshot()
             let stream = camera.frames(policy: .latest)
             try #require(try await stream.next()).release()  // the newest frame: the next step waits
-            let snapshotWaiter = createTask { try await camera.snapshot(timeout: .seconds(5)) }
-            let streamWaiter = createTask { try await stream.next() }
+            let snapshotWaiter = createTask { _ = try await camera.snapshot(timeout: .seconds(5)) }
+            let streamWaiter = createTask { _ = try await stream.next() }
             try await sleepMs(5)
             let start = monotonicNow()
             camera.pattern.inject(.disconnect)
@@ -388,7 +388,7 @@ struct CameraTestPatternTests {
             let stream = camera.frames()
             try #require(try await stream.next()).release()  // the newest frame: the next step waits
             let streamWaiter = createTask { try await stream.next() == nil }
-            let snapshotWaiter = createTask { try await camera.snapshot() }
+            let snapshotWaiter = createTask { _ = try await camera.snapshot() }
             try await sleepMs(5)
             camera.close()
             #expect(try await streamWaiter.value)

@@ -237,7 +237,7 @@ struct VividDeviceTests {
             for _ in 0..<count { held.append(try await camera.snapshot(timeout: .seconds(10))) }
             #expect(camera.statistics.starvationWarnings == 1)
             await #expect {
-                try await camera.snapshot(timeout: .seconds(10))
+                _ = try await camera.snapshot(timeout: .seconds(10))
             } throws: { ($0 as? CameraError)?.code == .allBuffersHeld }
             for frame in held { frame.release() }
             held.removeAll()

@@ -178,3 +178,15 @@ public func setOpenFileLimit(_ soft: rlim_t) -> rlim_t {
     setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     return previous
 }
+
+/// Holds a loop-bound value in `@Loop` state, so that a `@Sendable` closure
+/// (another thread's) can carry the holder and touch the value from a `@Loop`
+/// callback. Values made on the main loop are not Sendable themselves.
+@Loop
+public final class LoopHeld<Value> {
+    /// The value, reachable only from `@Loop` code.
+    public let value: Value
+
+    /// Holds `value`.
+    public init(_ value: Value) { self.value = value }
+}

@@ -42,9 +42,9 @@ struct CancellationRouteTests {
             for wait in waits {
                 let parked = createTask { try await wait() }
                 try await sleepMs(1)
-                // Not a loop task: its cancellation handler (forwarding to
-                // `parked`) runs on the thread that cancels it.
-                let outer = Task.detached { try await parked.value }
+                // Not a loop task (no preference for the loop): its cancellation
+                // handler (forwarding to `parked`) runs on the thread that cancels it.
+                let outer = Task { @Loop in try await parked.value }
                 try await sleepMs(1)
                 let join = startThread { outer.cancel() }
                 await #expect(throws: CancellationError.self) { try await parked.value }
@@ -60,11 +60,11 @@ struct CancellationRouteTests {
 
     @Test func taskGroupChildrenUseTheirOwnHandlersAndAreCancelledWithTheGroup() throws {
         try runLoopTest {
-            let event = Event()
-            let queue = Queue<Int>()
+            // Children share loop-bound values through `@Loop` state.
+            let held = LoopHeld((event: Event(), queue: Queue<Int>()))
             let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
-                group.addTask { await outcome("event") { try await event.wait() } }
-                group.addTask { await outcome("queue") { _ = try await queue.get() } }
+                group.addTask { await outcome("event") { try await held.value.event.wait() } }
+                group.addTask { await outcome("queue") { _ = try await held.value.queue.get() } }
                 group.addTask { await outcome("sleep") { try await sleepMs(10_000) } }
                 try await sleepMs(2)
                 group.cancelAll()
@@ -87,7 +87,7 @@ struct CancellationRouteTests {
                 return "second"
             }
             try await sleepMs(1)
-            let outer = Task.detached { try await first.value }
+            let outer = Task { @Loop in try await first.value }
             try await sleepMs(1)
             try lock.release()  // hands the lock to `first`, which has not run yet
             let join = startThread { outer.cancel() }

@@ -95,7 +95,7 @@ struct DataStructureTests {
         try AsyncIO.run {
             var registry = TaskRegistry()
             // Addresses 16 bytes apart, as tasks are: consecutive keys, long probe runs.
-            let handles = (0..<1_000).map { _ in AnyTaskHandle(name: nil) }
+            let handles = (0..<1_000).map { _ in AnyTaskHandle(name: nil, loop: EventLoop.current!) }
             func key(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(bitPattern: 0x10_0000 + i * 16)! }
             for (i, handle) in handles.enumerated() { registry.insert(handle, key: key(i)) }
             #expect(registry.count == 1_000)

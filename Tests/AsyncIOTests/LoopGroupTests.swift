@@ -54,7 +54,7 @@ struct LoopGroupTests {
                     throw Boom()
                 }
                 do {
-                    try await Task.sleep(for: .seconds(30))
+                    try await AsyncIO.sleep(for: .seconds(30))  // the library's sleep disarms its timer when cancelled
                 } catch is CancellationError {
                     cancelledOthers.add(1, ordering: .relaxed)
                     throw CancellationError()
@@ -77,7 +77,7 @@ struct LoopGroupTests {
                     try await Task.sleep(for: .milliseconds(10))
                     loop.group?.cancelAll()
                 }
-                try await Task.sleep(for: .seconds(30))
+                try await AsyncIO.sleep(for: .seconds(30))  // the library's sleep disarms its timer when cancelled
                 return 0
             }
         }
@@ -107,7 +107,7 @@ struct LoopGroupTests {
         let before = openFDCount()
         for _ in 0..<20 {
             let sums = try LoopGroup.run(loops: 3) { loop in
-                try await Task.sleep(for: .milliseconds(1))
+                try await AsyncIO.sleep(for: .milliseconds(1))
                 return loop.index
             }
             #expect(sums == [0, 1, 2])
@@ -173,7 +173,7 @@ struct LoopCallTests {
             let remoteCancelled = Atomic<Bool>(false)
             let caller = Task {
                 try await other.call { _ in
-                    do { try await Task.sleep(for: .seconds(30)) } catch {
+                    do { try await AsyncIO.sleep(for: .seconds(30)) } catch {
                         remoteCancelled.store(true, ordering: .relaxed)
                         throw error
                     }

@@ -165,7 +165,7 @@ struct LoopTests {
         // runUntilComplete leaves the other task queued (MicroPython).
         let stillQueued = try Loop.runUntilComplete { !box.task!.isDone }
         #expect(stillQueued)
-        _ = try Loop.runUntilComplete { createTask { try await sleepMs(1); Loop.stop() } }
+        try Loop.runUntilComplete { _ = createTask { try await sleepMs(1); Loop.stop() } }
         try Loop.runForever()
         try AsyncIO.run { try await box.task!.value }
     }
@@ -189,7 +189,7 @@ struct LoopTests {
 
     @Test func loopOnlyAPIOffTheLoopIsAClearError() async throws {
         await #expect(throws: LoopError.notOnLoopThread(api: "sleep")) { try await AsyncIO.sleep(0.01) }
-        await #expect(throws: LoopError.notOnLoopThread(api: "I/O")) { try await RawIO.nop() }
+        await #expect(throws: LoopError.notOnLoopThread(api: "RawIO")) { try await RawIO.nop() }
         #expect(throws: LoopError.notOnLoopThread(api: "Loop.statistics()")) { try Loop.statistics() }
     }
 

@@ -58,9 +58,9 @@ struct ThreadBridgeTests {
             try await sleep(0)
             try await sleep(0)
             #expect(order == ["task ready before", "callback", "task ready after"])
-            let event = Event()
-            let join = startThread { Loop.callSoonThreadsafe { event.set() } }
-            try await waitFor({ try await event.wait() }, timeout: .seconds(5))
+            let event = LoopHeld(Event())
+            let join = startThread { Loop.callSoonThreadsafe { event.value.set() } }
+            try await waitFor({ try await event.value.wait() }, timeout: .seconds(5))
             join()
         }
     }

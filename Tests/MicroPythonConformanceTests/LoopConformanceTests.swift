@@ -88,7 +88,7 @@ struct LoopConformanceTests {
     @Test("asyncio_loop_stop.py") func loopStop() throws {
         let out = Transcript()
         try Loop.runUntilComplete {
-            createTask {
+            _ = createTask {
                 out.print("start")
                 // Stop twice: the loop stops once.
                 Loop.stop()
@@ -127,7 +127,7 @@ struct LoopConformanceTests {
         let out = Transcript()
         for _ in 0..<2 {
             try Loop.runUntilComplete {
-                createTask {
+                _ = createTask {
                     out.print("start")
                     createTask {
                         for i in 0..<4 {
@@ -225,7 +225,7 @@ struct LoopConformanceTests {
     @Test("asyncio_as_uasyncio.py") func namesExist() throws {
         try expectTranscript("") { out in
             _ = CancellationError.self                     // CancelledError
-            _ = createTask as (String?, @escaping @Loop () async throws -> Int) -> TaskHandle<Int>
+            _ = createTask as (String?, sending @escaping @isolated(any) () async throws -> Int) -> TaskHandle<Int>
             _ = currentTask                                // current_task
             _ = Event.self
             _ = Lock.self

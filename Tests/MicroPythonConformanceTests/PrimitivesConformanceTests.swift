@@ -398,7 +398,9 @@ struct PrimitivesConformanceTests {
             foo done
             main done
             """) { out in
-            let evt = Event()
+            // The event stays on the loop: the thread reaches it only through a
+            // `@Loop` callback, by way of `@Loop` state (Event is not Sendable).
+            let evt = LoopHeld(Event())
             var join: (@Sendable () -> Void)?
             @Loop func foo() async throws {
                 out.print("foo waiting")
@@ -406,10 +408,10 @@ struct PrimitivesConformanceTests {
                     usleep(100_000)
                     Loop.callSoonThreadsafe {
                         out.print("asyncio still pending, unlocking event")
-                        evt.set()
+                        evt.value.set()
                     }
                 }
-                try await evt.wait()
+                try await evt.value.wait()
                 out.print("foo done")
             }
             out.print("main started")

@@ -5,7 +5,6 @@
 ///     print(try await finished.value)
 /// }
 /// ```
-@Loop
 public func asCompleted<T: Sendable>(_ tasks: [TaskHandle<T>]) -> AsCompleted<T> {
     AsCompleted(tasks)
 }
@@ -14,7 +13,6 @@ public func asCompleted<T: Sendable>(_ tasks: [TaskHandle<T>]) -> AsCompleted<T>
 ///
 /// Iterating it throws `CancellationError` if the iterating task is cancelled;
 /// the tasks themselves are not cancelled.
-@Loop
 public struct AsCompleted<T: Sendable>: AsyncSequence {
     /// The values the sequence yields.
     public typealias Element = TaskHandle<T>
@@ -42,7 +40,11 @@ public struct AsCompleted<T: Sendable>: AsyncSequence {
             return next
         }
 
-        @Loop
+        /// The next element, waiting in the caller's isolation (what `for try await` calls).
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> TaskHandle<T>? {
+            try await next()
+        }
+
         private static func takeNextFinished(
             from pending: [TaskHandle<T>]
         ) async throws -> (TaskHandle<T>?, [TaskHandle<T>]) {

@@ -7,7 +7,6 @@
 ///
 /// - Throws: the first task failure to happen (`CancellationError` if a task
 ///   was cancelled); `CancellationError` if the waiting task is cancelled.
-@Loop
 public func gather<each T: Sendable>(_ tasks: repeat TaskHandle<each T>) async throws -> (repeat each T) {
     var handles: [AnyTaskHandle] = []
     for task in repeat each tasks { handles.append(task) }
@@ -22,7 +21,6 @@ public func gather<each T: Sendable>(_ tasks: repeat TaskHandle<each T>) async t
 ///   `Result`s whatever the value (write `true`). The form without it throws instead.
 /// - Throws: `CancellationError` only if the waiting task is cancelled (every
 ///   task still running is then cancelled).
-@Loop
 public func gather<each T: Sendable>(
     _ tasks: repeat TaskHandle<each T>, returnExceptions: Bool
 ) async throws -> (repeat Result<each T, any Error>) {
@@ -35,7 +33,6 @@ public func gather<each T: Sendable>(
 /// Waits for every task of an array and returns their values in order.
 ///
 /// - Throws: as the tuple form.
-@Loop
 public func gather<T: Sendable>(_ tasks: [TaskHandle<T>]) async throws -> [T] {
     try await gatherAll(tasks, stopOnFailure: true)
     return try tasks.map { try $0.takeOutcome() }
@@ -44,7 +41,6 @@ public func gather<T: Sendable>(_ tasks: [TaskHandle<T>]) async throws -> [T] {
 /// Waits for every task of an array and returns each outcome as a `Result`.
 ///
 /// - Throws: `CancellationError` only if the waiting task is cancelled.
-@Loop
 public func gather<T: Sendable>(_ tasks: [TaskHandle<T>], returnExceptions: Bool) async throws -> [Result<T, any Error>] {
     try await gatherAll(tasks, stopOnFailure: false)
     return tasks.map { $0.settledResult() }
@@ -52,7 +48,6 @@ public func gather<T: Sendable>(_ tasks: [TaskHandle<T>], returnExceptions: Bool
 
 /// Waits until every task finished, or (with `stopOnFailure`) one failed; on
 /// failure throws it; on cancellation cancels every running task.
-@Loop
 private func gatherAll(_ handles: [AnyTaskHandle], stopOnFailure: Bool) async throws {
     for handle in handles { handle.retrieved = true }
     // Failed before the call: the first in argument order (MicroPython).

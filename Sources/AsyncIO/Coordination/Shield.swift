@@ -4,7 +4,6 @@
 /// `task` keeps running; others can still await it.
 ///
 /// - Throws: what `task` throws; `CancellationError` if the waiting task is cancelled.
-@Loop
 public func shield<T: Sendable>(_ task: TaskHandle<T>) async throws -> T {
     task.retrieved = true
     if !task.isDone {

@@ -6,7 +6,6 @@
 /// scope then throws what failed. Tasks that end by cancellation are not
 /// failures. Named apart from Swift's own `TaskGroup`, whose child tasks are
 /// not loop tasks.
-@Loop
 public final class TaskScope {
     private let parent: AnyTaskHandle
     private var tasks: Set<AnyTaskHandle> = []
@@ -30,7 +29,7 @@ public final class TaskScope {
     /// - Throws: ``TaskScopeError/closed`` once the scope has ended, or while
     ///   it is being cancelled because a task failed (CPython refuses those too).
     @discardableResult
-    public func createTask<T: Sendable>(name: String? = nil, _ body: @escaping @Loop () async throws -> T) throws(TaskScopeError) -> TaskHandle<T> {
+    public func createTask<T: Sendable>(name: String? = nil, @_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> T) throws(TaskScopeError) -> TaskHandle<T> {
         if finished || aborting { throw .closed }
         let task = TaskHandle.spawn(name: name, body)
         tasks.insert(task)
@@ -134,7 +133,6 @@ public enum TaskScopeError: Error, CustomStringConvertible {
 ///   ``TaskScopeError/failed(_:)`` with all of them if several did;
 ///   `CancellationError` if the caller was cancelled and nothing failed;
 ///   ``LoopError/noRunningTask`` outside a task made by `run` or `createTask`.
-@Loop
 public func withTaskScope<T>(_ body: (TaskScope) async throws -> T) async throws -> T {
     guard let parent = AnyTaskHandle.runningHere() else { throw LoopError.noRunningTask }
     let scope = TaskScope(parent: parent)

@@ -10,11 +10,10 @@
 ///   - shouldWake: called with each task as it finishes; true ends the wait.
 /// - Throws: `CancellationError` if the waiting task is cancelled (the watched
 ///   tasks are left alone: what to do with them is the caller's choice).
-@Loop
 func waitForTasks(
     _ handles: [AnyTaskHandle],
     ready: () -> Bool,
-    until shouldWake: @escaping @Loop (AnyTaskHandle) -> Bool
+    until shouldWake: @escaping (AnyTaskHandle) -> Bool
 ) async throws {
     var watched: [(AnyTaskHandle, Int)] = []
     defer { for (handle, id) in watched { handle.removeObserver(id) } }

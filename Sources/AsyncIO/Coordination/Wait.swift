@@ -16,7 +16,6 @@ public enum ReturnWhen: Sendable, Equatable {
 /// - Parameters:
 ///   - timeout: the longest wait; on expiry the split at that moment is returned.
 /// - Throws: `CancellationError` if the waiting task is cancelled.
-@Loop
 public func wait<T: Sendable>(
     _ tasks: [TaskHandle<T>], returnWhen: ReturnWhen = .allCompleted, timeout: Duration? = nil
 ) async throws -> (done: [TaskHandle<T>], pending: [TaskHandle<T>]) {
@@ -32,15 +31,17 @@ public func wait<T: Sendable>(
         }
     }
     if tasks.isEmpty || satisfied(by: nil) { return split() }
-    let body: @Loop () async throws -> Void = {
-        try await waitForTasks(tasks, ready: { satisfied(by: nil) }, until: { satisfied(by: $0) })
-    }
     if let timeout {
+        // nonisolated(unsafe): the waiting task runs on this loop, which owns the handles.
+        nonisolated(unsafe) let handles = tasks
+        nonisolated(unsafe) let isSatisfied = satisfied
         do {
-            try await withTimeout(timeout, body)
+            try await withTimeout(timeout) {
+                try await waitForTasks(handles, ready: { isSatisfied(nil) }, until: { isSatisfied($0) })
+            }
         } catch is TimeoutError {}
     } else {
-        try await body()
+        try await waitForTasks(tasks, ready: { satisfied(by: nil) }, until: { satisfied(by: $0) })
     }
     return split()
 }

@@ -7,7 +7,6 @@
 ///
 /// - Throws: ``TimeoutError`` on expiry; what `body` throws; `CancellationError`
 ///   if the calling task is cancelled (the body is cancelled too).
-@Loop
-public func withTimeout<T: Sendable>(_ duration: Duration?, _ body: @escaping @Loop () async throws -> T) async throws -> T {
+public func withTimeout<T: Sendable>(_ duration: Duration?, @_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> T) async throws -> T {
     try await waitFor(body, timeout: duration)
 }

@@ -7,23 +7,21 @@ package enum LoopIO {
     /// cancellation, an error or hang-up). Loop thread only.
     ///
     /// - Returns: an id for ``cancel(_:)``.
-    package static func watch(fd: Int32, events: Int16, handler: @escaping @Loop (_ revents: Int32, _ isFinal: Bool) -> Void) -> UInt64 {
-        EventLoop.shared.submitDetached(.pollMultishot(fd: fd, events: UInt32(UInt16(bitPattern: events)))) { completion in
-            Loop.assumeIsolated { handler(completion.result, !completion.hasMore) }
+    package static func watch(fd: Int32, events: Int16, handler: @escaping (_ revents: Int32, _ isFinal: Bool) -> Void) -> UInt64 {
+        EventLoop.requireRunning("LoopIO.watch").submitDetached(.pollMultishot(fd: fd, events: UInt32(UInt16(bitPattern: events)))) { completion in
+            handler(completion.result, !completion.hasMore)
         }
     }
 
     /// Cancels a watch (its handler still gets a final call). Loop thread only.
     package static func cancel(_ id: UInt64) {
-        EventLoop.shared.cancelOperation(id)
+        EventLoop.requireRunning("LoopIO.cancel").cancelOperation(id)
     }
 
     /// Calls `body` on the loop after `delay`; returns a cancel function. Loop thread only.
-    package static func call(after delay: Duration, _ body: @escaping @Loop () -> Void) -> @Loop () -> Void {
-        let loop = EventLoop.shared
-        let id = loop.call(at: MonotonicClock.deadline(after: delay)) {
-            Loop.assumeIsolated { body() }
-        }
+    package static func call(after delay: Duration, _ body: @escaping () -> Void) -> () -> Void {
+        let loop = EventLoop.requireRunning("LoopIO.call")
+        let id = loop.call(at: MonotonicClock.deadline(after: delay), body)
         return { loop.cancelTimer(id) }
     }
 

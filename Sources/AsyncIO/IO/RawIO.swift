@@ -11,7 +11,7 @@ public enum RawIO {
     ///
     /// - Throws: `CancellationError`; ``LoopError/notOnLoopThread(api:)`` off the loop.
     public static func nop() async throws {
-        _ = try await EventLoop.shared.perform(.nop)
+        _ = try await EventLoop.running("RawIO").perform(.nop)
     }
 
     /// Reads up to `buffer.count` bytes from `fd` at its current position.
@@ -20,7 +20,7 @@ public enum RawIO {
     /// - Throws: `CancellationError` if cancelled (no byte was consumed when it
     ///   throws this); the ``Errno`` of a failed read; ``LoopError/notOnLoopThread(api:)``.
     public static func read(fd: Int32, into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
-        Int(try await EventLoop.shared.perform(
+        Int(try await EventLoop.running("RawIO").perform(
             .read(fd: fd, buffer: buffer.baseAddress!, count: UInt32(clamping: buffer.count))))
     }
 
@@ -29,7 +29,7 @@ public enum RawIO {
     /// - Returns: the number of bytes written.
     /// - Throws: `CancellationError`; the ``Errno`` of a failed write; ``LoopError/notOnLoopThread(api:)``.
     public static func write(fd: Int32, from buffer: UnsafeRawBufferPointer) async throws -> Int {
-        Int(try await EventLoop.shared.perform(
+        Int(try await EventLoop.running("RawIO").perform(
             .write(fd: fd, buffer: buffer.baseAddress!, count: UInt32(clamping: buffer.count))))
     }
 
@@ -38,6 +38,6 @@ public enum RawIO {
     /// - Returns: the events that occurred.
     /// - Throws: `CancellationError`; ``Errno``; ``LoopError/notOnLoopThread(api:)``.
     public static func poll(fd: Int32, events: Int16) async throws -> Int16 {
-        Int16(truncatingIfNeeded: try await EventLoop.shared.perform(.poll(fd: fd, events: UInt32(UInt16(bitPattern: events)))))
+        Int16(truncatingIfNeeded: try await EventLoop.running("RawIO").perform(.poll(fd: fd, events: UInt32(UInt16(bitPattern: events)))))
     }
 }

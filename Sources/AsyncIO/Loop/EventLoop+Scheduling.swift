@@ -6,21 +6,21 @@
 // loop thread with no cross-thread hop. The protocol is SPI in Swift 6.3.
 
 @_spi(ExperimentalScheduling) extension EventLoop: SchedulingExecutor {
-    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
+    @usableFromInline func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
         schedule(UnownedJob(job), at: deadline(after: delay))
     }
 
-    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
+    @usableFromInline func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
         schedule(UnownedJob(job), at: deadline(after: clock.now.duration(to: instant)))
     }
 }
 
 @_spi(ExperimentalScheduling) extension LoopTaskExecutor: SchedulingExecutor {
-    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
+    @usableFromInline func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
         loop.schedule(UnownedJob(job), at: deadline(after: delay))
     }
 
-    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
+    @usableFromInline func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
         loop.schedule(UnownedJob(job), at: deadline(after: clock.now.duration(to: instant)))
     }
 }

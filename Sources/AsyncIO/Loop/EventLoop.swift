@@ -29,6 +29,8 @@ struct LoopCore {
     /// Tasks in `ThreadSafeFlag.wait(priority: true)`: while there are any, the
     /// loop looks at its inbox after every job, not once per turn.
     var priorityFlagWaiters = 0
+    /// Called with errors nobody retrieved (nil: log them, ``Loop/defaultExceptionHandler(_:)``).
+    var exceptionHandler: ExceptionHandler?
     /// Jobs holding the loop longer than this are reported (0: debug mode off).
     var slowJobThresholdNanoseconds: Int64 = 0
     /// Writers with output queued in this pass, flushed when the pass's jobs
@@ -47,7 +49,6 @@ private let currentLoopKey: pthread_key_t = {
 }()
 
 /// Something that queues output during a pass and sends it all when the pass ends.
-@Loop
 protocol PassEndFlushing: AnyObject {
     /// Called once per registration, on the loop thread, after the pass's jobs.
     func flushAtPassEnd()
@@ -59,6 +60,7 @@ protocol PassEndFlushing: AnyObject {
 /// ``taskExecutor``, the preferred task executor of every task it spawns, so
 /// isolated code, nonisolated code, `async let` and task-group children all
 /// run on the loop thread. See docs/architecture.md for the ownership rules.
+@usableFromInline
 final class EventLoop: SerialExecutor, @unchecked Sendable {
     // @unchecked Sendable: `core` is touched only by the thread that runs the
     // loop (checked by `isOnLoopThread`); other threads go through `inbox`.
@@ -71,6 +73,15 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         pthread_getspecific(currentLoopKey).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
     }
 
+    /// Runs `body` with this loop's task executor preferred, so that code in it
+    /// that runs on the generic executor (the operation of a cancellation
+    /// handler: `#isolation` is nil in nonsending code, decision 0008) stays on
+    /// this loop's thread, even in a task that does not prefer the loop (a bare
+    /// `Task { @Loop in }`). Costs such a task one turn of the ready queue.
+    func withLoopPreferred<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(taskExecutor) { try await body() }
+    }
+
     /// The actor whose executor this loop is: `Loop.shared` for the default
     /// loop, a group's `Loop` for the others. Set once, by that actor's init.
     /// unowned(unsafe): the actor owns this loop, so it outlives every use.
@@ -79,7 +90,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     let core: UnsafeMutablePointer<LoopCore>
     let inbox = Inbox()
     /// The identity tasks name as their executor preference.
-    let taskExecutor: LoopTaskExecutor
+    @usableFromInline let taskExecutor: LoopTaskExecutor
     /// The thread running the loop (`pthread_t`), 0 while it is not running.
     private let ownerThread = Atomic<UInt>(0)
     /// Where the wake-up read on the eventfd lands; lives as long as the loop.
@@ -119,9 +130,69 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         guard isOnLoopThread else { throw LoopError.notOnLoopThread(api: api()) }
     }
 
+    /// The loop running on the calling thread.
+    ///
+    /// - Throws: ``LoopError/notOnLoopThread(api:)`` on a thread that runs no loop.
+    @inline(__always)
+    static func running(_ api: @autoclosure () -> String) throws(LoopError) -> EventLoop {
+        guard let loop = current else { throw LoopError.notOnLoopThread(api: api()) }
+        return loop
+    }
+
+    /// The loop running on the calling thread, for APIs that cannot throw:
+    /// traps, naming `api`, on a thread that runs no loop (a bug in the caller).
+    @inline(__always) @usableFromInline
+    static func requireRunning(_ api: @autoclosure () -> String) -> EventLoop {
+        guard let loop = current else { preconditionFailure("\(api()) must be called on a running event loop's thread") }
+        return loop
+    }
+
+    /// Traps unless the calling thread runs this loop: `what` (a value made on
+    /// this loop) was used on another thread. Regions reject most such moves at
+    /// compile time; this catches the rest (decision 0008).
+    @inline(__always) @usableFromInline
+    func checkOwner(_ what: @autoclosure () -> String) {
+        if !isOnLoopThread { ownerViolation(what()) }
+    }
+
+    @inline(never) @usableFromInline
+    func ownerViolation(_ what: String) -> Never {
+        let here = EventLoop.current.map { "loop \($0.actor?.index ?? -1)" } ?? "a thread that runs no loop"
+        preconditionFailure("\(what) belongs to loop \(actor?.index ?? -1) and was used on \(here)")
+    }
+
+    /// The actor whose executor this loop is (``actor``, or `Loop.shared` for
+    /// the main loop before that is first touched).
+    @usableFromInline var loopActor: Loop { actor ?? Loop.shared }
+
     /// Runs `body` on the loop thread: now if already there, else through the inbox.
     func onLoop(_ body: @escaping @Sendable () -> Void) {
         if isOnLoopThread { body() } else { inbox.post(.callback(body)) }
+    }
+
+    // MARK: Tasks
+
+    /// Starts a Swift task that prefers this loop and runs `operation` isolated
+    /// to `isolation` (an actor whose executor is this loop, or nil). Isolating
+    /// the task itself, not only its body, spares the body a hop at its first
+    /// job, which would queue it behind the tasks ready then. Loop thread only.
+    @usableFromInline
+    func startTask(name: String?, isolation: (any Actor)?, _ operation: nonisolated(nonsending) @escaping () async -> Void) -> Task<Void, Never> {
+        // nonisolated(unsafe): the operation runs on this loop, where it was made.
+        nonisolated(unsafe) let operation = operation
+        // `Task(executorPreference:)` does not inherit its creator's isolation,
+        // so the operation is made isolated to `isolation` first: a closure
+        // formed where `isolation` is an `isolated` parameter, and capturing
+        // it, carries that isolation (the task then starts on that actor).
+        let isolate: (isolated (any Actor)?) -> @isolated(any) () async -> Void = { isolation in
+            { _ = isolation; await operation() }
+        }
+        typealias Unisolated = ((any Actor)?) -> @isolated(any) () async -> Void
+        // The caller runs on this loop's thread, the executor of `isolation`:
+        // calling the isolated closure here is what its isolation means (as in
+        // `Loop.assumeIsolated`).
+        nonisolated(unsafe) let isolated = unsafeBitCast(isolate, to: Unisolated.self)(isolation)
+        return Task(name: name, executorPreference: taskExecutor, operation: isolated)
     }
 
     // MARK: Enqueueing
@@ -242,9 +313,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         // A flush may queue another (a send completing inline on epoll): loop until none is left.
         while !core.pointee.pendingFlushes.isEmpty {
             swap(&core.pointee.pendingFlushes, &core.pointee.flushing)
-            Loop.assumeIsolated {
-                for writer in core.pointee.flushing { writer.flushAtPassEnd() }
-            }
+            for writer in core.pointee.flushing { writer.flushAtPassEnd() }
             core.pointee.flushing.removeAll(keepingCapacity: true)
         }
     }
@@ -266,7 +335,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
 
     /// Suspends the calling task and queues it again behind every job ready
     /// now, with no other effect (`sleep(0)`). Loop thread only.
-    func yieldOnce(isolation: isolated (any Actor)? = #isolation) async {
+    func yieldOnce() async {
         await _unsafeInheritExecutor_withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             precondition(core.pointee.yielder == nil, "two tasks yielded in one job")
             core.pointee.yielder = continuation
@@ -410,7 +479,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// - Returns: the non-negative result (a count, an fd, a poll mask).
     /// - Throws: `CancellationError` when the operation was cancelled; ``Errno``
     ///   for a negative result; ``LoopError/notOnLoopThread(api:)`` off the loop.
-    func perform(_ request: IORequest, isolation: isolated (any Actor)? = #isolation) async throws -> Int32 {
+    func perform(_ request: IORequest) async throws -> Int32 {
         let result = try await submitAndAwait(request)
         if result < 0 { throw Errno(negatedResult: result) }
         return result
@@ -418,9 +487,9 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
 
     /// Like ``perform(_:)`` but returns a negative result instead of throwing it.
     @inline(__always)
-    func submitAndAwait(_ request: IORequest, isolation: isolated (any Actor)? = #isolation) async throws -> Int32 {
+    func submitAndAwait(_ request: IORequest) async throws -> Int32 {
         try checkOnLoop("I/O")
-        if let handle = AnyTaskHandle.runningHere() {
+        if let handle = AnyTaskHandle.runningHere(on: self) {
             // A `createTask` task: `cancel()` cancels the operation through the
             // task's slot (ParkedWait.swift); no per-operation record.
             if handle.takeCancellation() { throw CancellationError() }
@@ -442,11 +511,12 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         if Task.isCancelled { throw CancellationError() }
         let userData = core.pointee.operations.allocate()
         core.pointee.backend!.submit(request, userData: userData)
-        let completion = await withTaskCancellationHandler {
-            _ = isolation  // no hop to the generic executor; see `sleep(until:)`
-            return await withUnsafeContinuation { core.pointee.operations.attach(userData, $0) }
-        } onCancel: {
-            self.onLoop { self.cancelOperation(userData) }
+        let completion = try await withLoopPreferred {
+            await withTaskCancellationHandler {
+                await withUnsafeContinuation { core.pointee.operations.attach(userData, $0) }
+            } onCancel: {
+                self.onLoop { self.cancelOperation(userData) }
+            }
         }
         if completion.result == -ECANCELED { throw CancellationError() }
         return completion.result
@@ -475,9 +545,9 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// Suspends the calling task until `deadline` (monotonic nanoseconds).
     ///
     /// - Throws: `CancellationError` if the task is cancelled first (the timer is disarmed at once).
-    func sleep(until deadline: Int64, isolation: isolated (any Actor)? = #isolation) async throws {
+    func sleep(until deadline: Int64) async throws {
         try checkOnLoop("sleep")
-        if let handle = AnyTaskHandle.runningHere() {
+        if let handle = AnyTaskHandle.runningHere(on: self) {
             // A `createTask` task: `cancel()` disarms the timer through the
             // task's slot and the error is delivered once (ParkedWait.swift).
             if handle.takeCancellation() { throw CancellationError() }
@@ -496,10 +566,8 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         }
         if Task.isCancelled { throw CancellationError() }
         let id = core.pointee.timers.reserve()
-        try await withTaskCancellationHandler {
-            // Capturing `isolation` isolates this closure to the caller's actor,
-            // so running it is not a hop to the generic executor (docs/decisions/0002).
-            _ = isolation
+        // On the loop's thread in any task: see `withLoopPreferred`.
+        try await withLoopPreferred { try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 if Task.isCancelled || !core.pointee.timers.arm(id, at: deadline, .resume(continuation)) {
                     _ = core.pointee.timers.cancel(id)
@@ -508,7 +576,7 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
             }
         } onCancel: {
             self.onLoop { self.cancelTimer(id) }
-        }
+        } }
     }
 
     /// Disarms a timer; a sleeping task is woken with `CancellationError`.
@@ -535,18 +603,22 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
 
     // MARK: SerialExecutor
 
+    @usableFromInline
     func enqueue(_ job: consuming ExecutorJob) {
         push(UnownedJob(job))
     }
 
+    @usableFromInline
     func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
+    @usableFromInline
     func isIsolatingCurrentContext() -> Bool? {
         isOnLoopThread
     }
 
+    @usableFromInline
     func checkIsolated() {
         precondition(isOnLoopThread, "expected to run on the asyncio event loop's thread")
     }
@@ -554,10 +626,12 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
 
 /// The loop's task-executor identity: jobs of tasks that prefer the loop
 /// arrive here (nonisolated code, `async let`, task-group children).
+@usableFromInline
 final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable: `loop` is set once, before the executor is shared.
     unowned(unsafe) var loop: EventLoop!
 
+    @usableFromInline
     func enqueue(_ job: consuming ExecutorJob) {
         loop.push(UnownedJob(job))
     }

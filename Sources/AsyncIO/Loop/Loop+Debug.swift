@@ -6,16 +6,18 @@ extension Loop {
     /// asyncio's `slow_callback_duration`). Off by default; `ASYNCIO_DEBUG=1`
     /// in the environment turns it on at start.
     ///
-    /// - Throws: ``LoopError/notOnLoopThread(api:)`` unless called on the loop
-    ///   thread or before the loop first runs.
+    /// It applies to the calling thread's loop, or to the main loop before it first runs.
+    ///
+    /// - Throws: ``LoopError/notOnLoopThread(api:)`` unless called on a loop's
+    ///   thread or before the main loop first runs.
     public static func setDebug(_ enabled: Bool, slowTaskThreshold: Duration = .milliseconds(100)) throws {
-        let loop = EventLoop.shared
+        let loop = EventLoop.current ?? EventLoop.shared
         if loop.isRunning { try loop.checkOnLoop("Loop.setDebug") }
         loop.core.pointee.slowJobThresholdNanoseconds = enabled ? max(1, slowTaskThreshold.nanosecondsClamped) : 0
     }
 
-    /// True while debug mode reports slow tasks.
-    public static var isDebug: Bool { EventLoop.shared.core.pointee.slowJobThresholdNanoseconds > 0 }
+    /// True while debug mode reports slow tasks (on the calling thread's loop, else the main loop).
+    public static var isDebug: Bool { (EventLoop.current ?? EventLoop.shared).core.pointee.slowJobThresholdNanoseconds > 0 }
 }
 
 /// The one place slow-task reports are written, so tests can observe them.

@@ -64,21 +64,22 @@ extension Loop {
         }
     }
 
-    /// The kernel interface the loop uses, e.g. `io_uring (single-issuer+defer-taskrun, 256 entries)`.
-    public static var backendDescription: String { EventLoop.shared.backendDescription }
+    /// The kernel interface the loop uses, e.g. `io_uring (single-issuer+defer-taskrun, 256 entries)`
+    /// (the calling thread's loop, else the main loop).
+    public static var backendDescription: String { (EventLoop.current ?? EventLoop.shared).backendDescription }
 
-    /// The backend the loop runs on (nil before the loop first ran or after ``close()``).
-    public static var backend: BackendKind? { EventLoop.shared.core.pointee.backendKind }
+    /// The backend the loop runs on (nil before the loop first ran or after ``close()``);
+    /// the calling thread's loop, else the main loop.
+    public static var backend: BackendKind? { (EventLoop.current ?? EventLoop.shared).core.pointee.backendKind }
 
     /// Why ``backend`` was chosen, e.g. "io_uring unavailable: io_uring_setup was denied (EPERM) ...".
-    public static var backendReason: String { EventLoop.shared.core.pointee.backendReason }
+    public static var backendReason: String { (EventLoop.current ?? EventLoop.shared).core.pointee.backendReason }
 
     /// Counts of what the loop holds now; tests compare them before and after.
     ///
-    /// - Throws: ``LoopError/notOnLoopThread(api:)`` off the loop thread.
+    /// - Throws: ``LoopError/notOnLoopThread(api:)`` off a loop's thread.
     public static func statistics() throws -> LoopStatistics {
-        let loop = EventLoop.shared
-        try loop.checkOnLoop("Loop.statistics()")
+        let loop = try EventLoop.running("Loop.statistics()")
         let core = loop.core.pointee
         return LoopStatistics(
             operationsInFlight: core.operations.count, timers: core.timers.count,

@@ -10,13 +10,18 @@ import Glibc
 /// let (bytes, sender) = try await socket.receive()
 /// _ = try await socket.send(bytes, to: sender)
 /// ```
-@Loop
 public final class DatagramSocket {
     /// The socket's file descriptor.
     public let fileDescriptor: Int32
     private var isClosed = false
 
-    private init(fileDescriptor: Int32) { self.fileDescriptor = fileDescriptor }
+    /// The loop this socket's operations run on (the one that made it).
+    private let loop: EventLoop
+
+    private init(fileDescriptor: Int32) {
+        self.loop = EventLoop.requireRunning("DatagramSocket")
+        self.fileDescriptor = fileDescriptor
+    }
 
     /// A socket bound to `host`:`port` (port 0: any free port).
     ///
@@ -67,7 +72,7 @@ public final class DatagramSocket {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
         defer { buffer.deallocate() }
         buffer.copyBytes(from: bytes)
-        let n = try await EventLoop.shared.submitAndAwait(
+        let n = try await loop.submitAndAwait(
             .send(fd: fileDescriptor, buffer: buffer.baseAddress!, count: bytes.count, flags: 0))
         if n < 0 { throw StreamError.system(call: "send", errno: -n) }
         return Int(n)
@@ -80,7 +85,7 @@ public final class DatagramSocket {
         guard !isClosed else { throw StreamError.closed }
         let message = MessageBuffer(capacity: bytes.count)
         message.prepareToSend(bytes, to: address)
-        let n = try await EventLoop.shared.submitAndAwait(.sendMessage(fd: fileDescriptor, message: message.header))
+        let n = try await loop.submitAndAwait(.sendMessage(fd: fileDescriptor, message: message.header))
         if n < 0 { throw StreamError.system(call: "sendmsg", errno: -n) }
         return Int(n)
     }
@@ -100,7 +105,7 @@ public final class DatagramSocket {
         // No datagram is larger than 65,535 bytes: more room would only cost memory.
         let message = MessageBuffer(capacity: min(maxSize, 65_535))
         message.prepareToReceive()
-        let n = try await EventLoop.shared.submitAndAwait(.receiveMessage(fd: fileDescriptor, message: message.header))
+        let n = try await loop.submitAndAwait(.receiveMessage(fd: fileDescriptor, message: message.header))
         if n < 0 { throw StreamError.system(call: "recvmsg", errno: -n) }
         return (message.bytes(Int(n)), message.peer)
     }
@@ -110,7 +115,7 @@ public final class DatagramSocket {
         guard !isClosed else { return }
         isClosed = true
         _ = shutdown(fileDescriptor, Int32(SHUT_RDWR))
-        _ = EventLoop.shared.submitDetached(.close(fd: fileDescriptor)) { _ in }
+        _ = loop.submitDetached(.close(fd: fileDescriptor)) { _ in }
     }
 }
 

@@ -11,7 +11,6 @@ enum Resolver {
     ///
     /// - Throws: ``StreamError/resolutionFailed(host:reason:)``; `CancellationError`
     ///   (the lookup thread finishes on its own; its answer is dropped).
-    @Loop
     static func resolve(host: String, port: Int, datagram: Bool = false) async throws -> [SocketAddress] {
         guard (0...65_535).contains(port) else {
             throw LoopError.invalidArgument(api: "resolve \(host)", argument: "port: \(port)", reason: "not in 0...65535")

@@ -12,10 +12,9 @@ import Glibc
 /// returns. When the process runs out of file descriptors (`EMFILE`, `ENFILE`)
 /// the server pauses accepting (1 s, doubling to 5 s) instead of spinning, and
 /// resumes by itself.
-@Loop
 public final class Server {
     private let listener: Int32
-    private let handler: @Loop (SocketStream) async throws -> Void
+    private let handler: @isolated(any) (SocketStream) async throws -> Void
     private var acceptOperation: UInt64?
     private var resumeTimer: TimerID?
     private var backoff: Duration = .seconds(1)
@@ -36,7 +35,11 @@ public final class Server {
     /// Connections whose handler is still running.
     public var activeConnections: Int { connections }
 
-    init(listener: Int32, unixPath: String?, handler: @escaping @Loop (SocketStream) async throws -> Void) {
+    /// The loop that accepts and serves (the one that started the server).
+    private let loop: EventLoop
+
+    init(listener: Int32, unixPath: String?, handler: @escaping @isolated(any) (SocketStream) async throws -> Void) {
+        self.loop = EventLoop.requireRunning("startServer")
         self.listener = listener
         self.unixPath = unixPath
         self.handler = handler
@@ -46,8 +49,8 @@ public final class Server {
 
     private func armAccept() {
         guard !isClosing else { return }
-        acceptOperation = EventLoop.shared.submitDetached(.acceptMultishot(fd: listener)) { [self] completion in
-            Loop.assumeIsolated { accepted(completion) }
+        acceptOperation = loop.submitDetached(.acceptMultishot(fd: listener)) { [self] completion in
+            accepted(completion)
         }
     }
 
@@ -59,7 +62,7 @@ public final class Server {
             // The handler starts one turn of the ready queue later, as if the
             // server's own task had accepted (MicroPython's order: a client that
             // connected in the same turn runs before the new handler).
-            EventLoop.shared.callSoon { [self] in Loop.assumeIsolated { serve(stream) } }
+            loop.callSoon { [self] in serve(stream) }
         }
         guard !completion.hasMore else { return }
         acceptOperation = nil
@@ -73,11 +76,9 @@ public final class Server {
             acceptPauses += 1
             let deadline = MonotonicClock.deadline(after: backoff)
             backoff = min(backoff * 2, .seconds(5))
-            resumeTimer = EventLoop.shared.call(at: deadline) { [self] in
-                Loop.assumeIsolated {
-                    resumeTimer = nil
-                    armAccept()
-                }
+            resumeTimer = loop.call(at: deadline) { [self] in
+                resumeTimer = nil
+                armAccept()
             }
         default:
             // A connection that failed before it was accepted (ECONNABORTED), or
@@ -88,11 +89,15 @@ public final class Server {
 
     private func serve(_ stream: SocketStream) {
         connections += 1
-        let handler = self.handler
-        createTask(name: "connection-\(acceptedCount)") { [self] in
+        // nonisolated(unsafe): the connection's task runs on this server's loop,
+        // which owns the server, the stream and the handler (decision 0008).
+        nonisolated(unsafe) let server = self
+        nonisolated(unsafe) let stream = stream
+        nonisolated(unsafe) let handler = self.handler
+        createTask(name: "connection-\(acceptedCount)") {
             defer {
                 stream.close()
-                connections -= 1
+                server.connections -= 1
             }
             do {
                 try await handler(stream)
@@ -112,9 +117,9 @@ public final class Server {
     public func close() {
         guard !isClosing else { return }
         isClosing = true
-        if let resumeTimer { EventLoop.shared.cancelTimer(resumeTimer) }
+        if let resumeTimer { loop.cancelTimer(resumeTimer) }
         if let acceptOperation {
-            EventLoop.shared.cancelOperation(acceptOperation)
+            loop.cancelOperation(acceptOperation)
         } else {
             finishClose()
         }
@@ -165,10 +170,9 @@ public final class Server {
 ///   if the socket cannot be bound (`EADDRINUSE`, `EACCES`) or listen fails;
 ///   ``LoopError/invalidArgument(api:argument:reason:)`` for a port outside
 ///   0...65535 or a negative backlog.
-@Loop
 public func startServer(
     host: String, port: Int, backlog: Int = 511,
-    handler: @escaping @Loop (SocketStream) async throws -> Void
+    @_inheritActorContext(always) handler: sending @escaping @isolated(any) (SocketStream) async throws -> Void
 ) async throws -> Server {
     try checkBacklog(backlog)
     let address = try await Resolver.resolve(host: host, port: port)[0]
@@ -182,10 +186,9 @@ public func startServer(
 ///
 /// - Throws: ``StreamError/invalidAddress(_:)``; ``StreamError/system(call:errno:)``;
 ///   ``LoopError/invalidArgument(api:argument:reason:)`` for a negative backlog.
-@Loop
 public func startUnixServer(
     path: String, backlog: Int = 511,
-    handler: @escaping @Loop (SocketStream) async throws -> Void
+    @_inheritActorContext(always) handler: sending @escaping @isolated(any) (SocketStream) async throws -> Void
 ) throws -> Server {
     try checkBacklog(backlog)
     let address = try SocketAddress(unixPath: path)
@@ -197,10 +200,9 @@ public func startUnixServer(
 /// when `body` ends, however it ends (CPython's `async with server:`).
 ///
 /// - Throws: as ``startServer(host:port:backlog:handler:)``; what `body` throws.
-@Loop
 public func withServer<T: Sendable>(
     host: String, port: Int, backlog: Int = 511,
-    handler: @escaping @Loop (SocketStream) async throws -> Void,
+    @_inheritActorContext(always) handler: sending @escaping @isolated(any) (SocketStream) async throws -> Void,
     _ body: (Server) async throws -> T
 ) async throws -> T {
     let server = try await startServer(host: host, port: port, backlog: backlog, handler: handler)
@@ -216,10 +218,9 @@ private func checkBacklog(_ backlog: Int) throws(LoopError) {
     }
 }
 
-@Loop
 private func listen(
     _ fd: Int32, on address: SocketAddress, backlog: Int, unixPath: String?,
-    handler: @escaping @Loop (SocketStream) async throws -> Void
+    handler: sending @escaping @isolated(any) (SocketStream) async throws -> Void
 ) throws(StreamError) -> Server {
     do throws(StreamError) {
         try Socket.bind(fd, address)

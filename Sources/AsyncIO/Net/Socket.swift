@@ -52,7 +52,7 @@ enum Socket {
         storage.initialize(to: address.storage)
         defer { storage.deallocate() }
         let sockaddrPointer = UnsafeRawPointer(storage).assumingMemoryBound(to: sockaddr.self)
-        let result = try await EventLoop.shared.submitAndAwait(
+        let result = try await EventLoop.running("openConnection").submitAndAwait(
             .connect(fd: fd, address: sockaddrPointer, length: address.length))
         if result < 0 { throw StreamError.connectFailed(address: address.description, errno: -result) }
     }

@@ -12,7 +12,6 @@ import Glibc
 /// queued and sent by the loop in the background (`IORING_OP_SEND` with
 /// `MSG_NOSIGNAL`; short sends are finished by the loop, not the caller);
 /// ``drain()`` waits when more than ``highWaterMark`` bytes are queued.
-@Loop
 public final class SocketStream {
     /// The socket's file descriptor (closed by ``close()``).
     public let fileDescriptor: Int32
@@ -70,8 +69,12 @@ public final class SocketStream {
     }
     private var lowWaterMarkStorage = 16 * 1024
 
-    /// Takes ownership of a connected, non-blocking socket.
+    /// The loop this stream's operations run on (the one that made it).
+    let loop: EventLoop
+
+    /// Takes ownership of a connected, non-blocking socket, on the calling thread's loop.
     init(fileDescriptor: Int32, receiveBufferSize: Int = 1024) {
+        self.loop = EventLoop.requireRunning("SocketStream")
         self.fileDescriptor = fileDescriptor
         receiveStorage = ReceiveBuffer(size: receiveBufferSize)
     }
@@ -191,7 +194,7 @@ public final class SocketStream {
         // then takes the send first, as when every write was sent at once
         // (measured: queuing the receive first cost the echo server 11%).
         if flushPending { flushAtPassEnd() }
-        let n = try await EventLoop.shared.submitAndAwait(
+        let n = try await loop.submitAndAwait(
             .receive(
                 fd: fileDescriptor, buffer: receiveBuffer.baseAddress!, count: receiveBuffer.count, flags: 0,
                 likelyEmpty: receiveDrained))
@@ -256,8 +259,10 @@ public final class SocketStream {
     /// Queues `bytes` for sending; the loop sends them in the background.
     ///
     /// - Throws: ``StreamError/closed`` after ``close()`` or ``writeEOF()``;
-    ///   ``StreamError/connectionReset(errno:)`` once a send failed.
+    ///   ``StreamError/connectionReset(errno:)`` once a send failed. Traps on
+    ///   another loop's thread (a stream belongs to the loop that made it).
     public func write(_ bytes: some Collection<UInt8>) throws(StreamError) {
+        loop.checkOwner("a SocketStream")
         if let sendError { throw sendError }
         guard !closing && !shutdownWriteWhenFlushed else { throw StreamError.closed }
         let copied: Void? = bytes.withContiguousStorageIfAvailable { output.append(UnsafeRawBufferPointer($0)) }
@@ -266,7 +271,7 @@ public final class SocketStream {
         // its body, say) leaves in one send: one segment, one completion.
         if !output.inFlight && !flushPending {
             flushPending = true
-            EventLoop.shared.flushAtPassEnd(self)
+            loop.flushAtPassEnd(self)
         }
     }
 
@@ -290,12 +295,10 @@ public final class SocketStream {
     /// - Throws: ``StreamError/connectionReset(errno:)`` once the peer is gone;
     ///   ``StreamError/closed``; `CancellationError`.
     nonisolated(nonsending) public func drain() async throws {
-        // On the loop thread the common case (room left) returns in the
-        // caller's context: no executor switch (docs/decisions/0005).
-        if Loop.isOnLoopThread {
-            if let sendError { throw sendError }
-            if output.count <= highWaterMarkStorage { return }
-        }
+        // The common case (room left) returns in the caller's context: no
+        // executor switch (docs/decisions/0005).
+        if let sendError { throw sendError }
+        if output.count <= highWaterMarkStorage { return }
         try await drainWaiting()
     }
 
@@ -327,10 +330,10 @@ public final class SocketStream {
             if closeWhenFlushed { finishClose() } else if shutdownWriteWhenFlushed { _ = shutdown(fileDescriptor, Int32(SHUT_WR)) }
             return
         }
-        sendOperation = EventLoop.shared.submitDetached(
+        sendOperation = loop.submitDetached(
             .send(fd: fileDescriptor, buffer: span.baseAddress!, count: span.count, flags: 0)
         ) { [self] completion in
-            Loop.assumeIsolated { sendCompleted(completion.result) }
+            sendCompleted(completion.result)
         }
     }
 
@@ -398,7 +401,7 @@ public final class SocketStream {
             // still read its buffer); cancelling it makes that prompt.
             closeWhenFlushed = true
             _ = shutdown(fileDescriptor, Int32(SHUT_RD))
-            if let sendOperation { EventLoop.shared.cancelOperation(sendOperation) }
+            if let sendOperation { loop.cancelOperation(sendOperation) }
         } else {
             output.discard()
             finishClose()
@@ -419,8 +422,8 @@ public final class SocketStream {
         // (SO_LINGER 0 at close), not an orderly end of stream first.
         _ = shutdown(fileDescriptor, Int32(aborting ? SHUT_RD : SHUT_RDWR))
         let fd = fileDescriptor
-        _ = EventLoop.shared.submitDetached(.close(fd: fd)) { [self] _ in
-            Loop.assumeIsolated { _ = closed.resolve(()) }
+        _ = loop.submitDetached(.close(fd: fd)) { [self] _ in
+            _ = closed.resolve(())
         }
         let waiters = drainWaiters
         drainWaiters.removeAll()
@@ -430,7 +433,7 @@ public final class SocketStream {
 
 extension SocketStream {
     /// The lines of a stream, as an `AsyncSequence` (`for try await line in stream.lines`).
-    public struct Lines: AsyncSequence, Sendable {
+    public struct Lines: AsyncSequence {
         /// The values the sequence yields.
         public typealias Element = [UInt8]
         let stream: SocketStream
@@ -445,11 +448,16 @@ extension SocketStream {
                 let line = try await stream.readLine()
                 return line.isEmpty ? nil : line
             }
+
+            /// The next element, waiting in the caller's isolation (what `for try await` calls).
+            public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
+                try await next()
+            }
         }
     }
 
     /// The chunks of a stream as they arrive, as an `AsyncSequence`.
-    public struct Chunks: AsyncSequence, Sendable {
+    public struct Chunks: AsyncSequence {
         /// The values the sequence yields.
         public typealias Element = [UInt8]
         let stream: SocketStream
@@ -463,6 +471,11 @@ extension SocketStream {
             public mutating func next() async throws -> [UInt8]? {
                 let chunk = try await stream.read()
                 return chunk.isEmpty ? nil : chunk
+            }
+
+            /// The next element, waiting in the caller's isolation (what `for try await` calls).
+            public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
+                try await next()
             }
         }
     }

@@ -6,7 +6,6 @@
 /// and ``abort()`` release the waiting tasks with
 /// ``SynchronizationError/barrierBroken``; after ``abort()`` every ``wait()``
 /// throws it until ``reset()``.
-@Loop
 public final class Barrier {
     private var machine: BarrierStateMachine<Waiter<Int>>
 

@@ -4,7 +4,6 @@
 /// Behaves as ``Semaphore`` (strict FIFO hand-off, cancellation passes a
 /// handed permit on), except that ``release()`` throws when every permit is
 /// already free, which catches a release without a matching acquire.
-@Loop
 public final class BoundedSemaphore: PermitPool {
     /// The permits and waiters (``PermitPool``).
     var machine: SemaphoreStateMachine<Waiter<Void>>

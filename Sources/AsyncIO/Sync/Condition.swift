@@ -8,7 +8,6 @@
 ///
 /// As with ``Lock``, there is no owner: "holding the lock" is checked as "the
 /// lock is locked", which is what CPython checks too.
-@Loop
 public final class Condition {
     /// The lock ``wait()`` releases and re-acquires.
     public let lock: Lock

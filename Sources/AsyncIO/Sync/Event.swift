@@ -2,7 +2,6 @@
 ///
 /// `set()` wakes every waiter; `wait()` returns at once while the flag is set.
 /// Loop-only (`@Loop`); from other threads or signal handlers use ``ThreadSafeFlag``.
-@Loop
 public final class Event {
     // @exclusivity(unchecked) here and below: loop-thread state on the hot path; the
     // compiler still checks exclusivity statically, the run-time check cost ~15% of an

@@ -8,10 +8,11 @@
 ///     func deliver(_ sample: Int) { next.resolve(sample); next = Future() }
 /// }
 /// ```
-@Loop
-public final class Future<Value: Sendable> {
+public final class Future<Value> {
     private var outcome: Result<Value, any Error>?
-    private var waiters: [Waiter<Result<Value, any Error>>] = []
+    // Waiters are woken with nothing and read the outcome themselves, so the
+    // value need not be Sendable: it never leaves the future's loop.
+    private var waiters: [Waiter<Void>] = []
 
     /// Creates an unresolved future.
     public init() {}
@@ -41,11 +42,11 @@ public final class Future<Value: Sendable> {
     public var value: Value {
         get async throws {
             if let outcome { return try outcome.get() }
-            let settled = try await Waiter<Result<Value, any Error>>().park(
-                takeNow: { outcome.map { .success($0) } },
+            try await Waiter<Void>().park(
+                takeNow: { outcome.map { _ in .success(()) } },
                 enqueue: { waiters.append($0) },
                 dequeue: { [self] waiter in waiters.removeAll { $0 === waiter } })
-            return try settled.get()
+            return try outcome!.get()
         }
     }
 
@@ -54,7 +55,7 @@ public final class Future<Value: Sendable> {
         outcome = result
         let woken = waiters
         waiters.removeAll()
-        for waiter in woken { waiter.resume(with: result) }
+        for waiter in woken { waiter.resume(with: ()) }
         return true
     }
 }

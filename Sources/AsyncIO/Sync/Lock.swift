@@ -3,7 +3,6 @@
 /// Strict FIFO: `release()` hands the lock to the longest waiter, and a task
 /// arriving meanwhile queues behind. A waiter cancelled after it was handed the
 /// lock passes it on to the next one. Prefer ``withLock(_:)`` (`async with lock`).
-@Loop
 public final class Lock {
     // @exclusivity(unchecked) here and below: loop-thread state on the hot path; the
     // compiler still checks exclusivity statically, the run-time check cost ~15% of an

@@ -12,7 +12,6 @@
 /// the front; a putter cancelled before its item was stored puts nothing.
 /// (An item put back that way may leave a bounded queue briefly holding more
 /// than `maxSize` items; puts wait until it is below again.)
-@Loop
 public final class Queue<Element: Sendable> {
     /// The order in which ``Queue/get()`` returns items.
     public enum Order: Sendable {
@@ -68,24 +67,8 @@ public final class Queue<Element: Sendable> {
     /// - Throws: ``SynchronizationError/queueShutDown`` if the queue is, or
     ///   while waiting becomes, shut down; `CancellationError` if cancelled
     ///   while waiting. Either way nothing was put.
-    @inlinable nonisolated(nonsending) public func put(_ item: Element) async throws {
-        // On the loop thread the fast path runs in the caller's context, with
-        // no executor switch; a full queue, or a caller elsewhere, goes on to
-        // the `@Loop` path.
-        if Loop.isOnLoopThread {
-            switch try machine.put(item) {
-            case .stored: return
-            case .handOff(let getter, let item):
-                Loop.assumeIsolated { getter.resume(with: item) }
-                return
-            case .suspend: break
-            }
-        }
-        try await putIsolated(item)
-    }
-
-    /// `put` isolated to the loop: stores `item`, or waits for a slot first.
-    @inlinable func putIsolated(_ item: Element) async throws {
+    @inlinable public func put(_ item: Element) async throws {
+        // Runs in the caller's context (nonsending), with no executor switch.
         switch try machine.put(item) {
         case .stored: return
         case .handOff(let getter, let item): getter.resume(with: item)
@@ -132,22 +115,8 @@ public final class Queue<Element: Sendable> {
     ///   down and empty (after a non-immediate shutdown the items left are
     ///   returned first); `CancellationError` if cancelled while waiting (an item
     ///   already handed to this task goes to the next getter, or back to the front).
-    @inlinable nonisolated(nonsending) public func get() async throws -> Element {
-        // As in `put`: no executor switch when an item is ready on the loop thread.
-        if Loop.isOnLoopThread {
-            switch machine.get() {
-            case .item(let item, let putter):
-                if let putter { Loop.assumeIsolated { putter.resume(with: ()) } }
-                return item
-            case .shutDown: throw SynchronizationError.queueShutDown
-            case .suspend: break
-            }
-        }
-        return try await getIsolated()
-    }
-
-    /// `get` isolated to the loop: takes the next item, or waits for one.
-    @inlinable func getIsolated() async throws -> Element {
+    @inlinable public func get() async throws -> Element {
+        // Runs in the caller's context (nonsending), with no executor switch.
         if let item = try takeNext() { return item }
         return try await getWaiting()
     }
@@ -265,6 +234,11 @@ extension Queue: AsyncSequence {
             } catch SynchronizationError.queueShutDown {
                 return nil
             }
+        }
+
+        /// The next element, waiting in the caller's isolation (what `for try await` calls).
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
+            try await next()
         }
     }
 }

@@ -7,7 +7,6 @@
 /// behind. A waiter cancelled after it was handed a permit passes it on.
 /// Prefer ``withPermit(_:)`` (`async with sem:`). ``release()`` is never checked
 /// against the initial value; use ``BoundedSemaphore`` for that.
-@Loop
 public final class Semaphore: PermitPool {
     /// The permits and waiters (``PermitPool``).
     var machine: SemaphoreStateMachine<Waiter<Void>>

@@ -69,7 +69,6 @@ struct SemaphoreStateMachine<Token: Hashable> {
 
 /// What ``Semaphore`` and ``BoundedSemaphore`` share: waiting for a permit and
 /// handing a returned one to the first waiter. They differ only in `release`.
-@Loop
 protocol PermitPool: AnyObject {
     var machine: SemaphoreStateMachine<Waiter<Void>> { get set }
 }

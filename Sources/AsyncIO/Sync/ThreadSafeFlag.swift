@@ -13,21 +13,23 @@ import Synchronization
 /// before a waiter runs count as one, as in MicroPython.
 public final class ThreadSafeFlag: Sendable {
     private let state = Atomic<Bool>(false)
-    /// Captured at creation, so `set()` in a signal handler never runs a lazy
-    /// global initialiser (which takes a lock).
-    private let inbox: Inbox
-    // Touched only on the loop thread (by `wait` and `EventLoop.pollFlags`).
+    /// The inbox of the loop whose tasks wait (0: none has waited yet), as an
+    /// address: `set()` in a signal handler may not lock, allocate or retain.
+    /// Loops live as long as the process (groups reuse theirs), so it stays valid.
+    private let waitingInbox = Atomic<UInt>(0)
+    // Touched only on the thread of the loop whose tasks wait (by `wait` and `EventLoop.pollFlags`).
     nonisolated(unsafe) private var waiters: [(waiter: Waiter<Void>, priority: Bool)] = []
 
     /// Creates a cleared flag. Create it before installing a signal handler that sets it.
-    public init() {
-        inbox = EventLoop.shared.inbox
-    }
+    public init() {}
 
-    /// Sets the flag and wakes the loop. Safe from any thread and from a signal handler.
+    /// Sets the flag and wakes the loop its tasks wait on. Safe from any thread and from a signal handler.
     public func set() {
         state.store(true, ordering: .sequentiallyConsistent)
-        inbox.wake()
+        let inbox = waitingInbox.load(ordering: .sequentiallyConsistent)
+        if inbox != 0 {
+            Unmanaged<Inbox>.fromOpaque(UnsafeRawPointer(bitPattern: inbox)!).takeUnretainedValue().wake()
+        }
     }
 
     /// Clears the flag without waking anyone.
@@ -44,16 +46,22 @@ public final class ThreadSafeFlag: Sendable {
     ///   `wait(priority=True)`, for interrupt-to-task latency while other tasks
     ///   keep the loop busy). Otherwise it queues behind the tasks ready then.
     /// - Throws: `CancellationError` if the task is cancelled while waiting.
-    @Loop
     public func wait(priority: Bool = false) async throws {
         if state.exchange(false, ordering: .sequentiallyConsistent) { return }
-        let loop = EventLoop.shared
+        let loop = try EventLoop.running("ThreadSafeFlag.wait")
         try await Waiter<Void>().park(
             takeNow: { state.exchange(false, ordering: .sequentiallyConsistent) ? .success(()) : nil },
             enqueue: { waiter in
+                let inbox = UInt(bitPattern: Unmanaged.passUnretained(loop.inbox).toOpaque())
+                let previous = waitingInbox.exchange(inbox, ordering: .sequentiallyConsistent)
+                precondition(previous == inbox || waiters.isEmpty,
+                             "ThreadSafeFlag: tasks of two loops wait on one flag; give each loop its own")
                 waiters.append((waiter, priority))
                 if priority { loop.core.pointee.priorityFlagWaiters += 1 }
                 loop.watch(self)
+                // A set() that read no inbox before the exchange above did not
+                // wake this loop; the flag is checked at the next wake-up, so make one.
+                if state.load(ordering: .sequentiallyConsistent) { loop.inbox.wake() }
             },
             dequeue: { [self] waiter in
                 if let index = waiters.firstIndex(where: { $0.waiter === waiter }) {
@@ -69,14 +77,13 @@ public final class ThreadSafeFlag: Sendable {
     /// Called by the loop after a wake-up: if the flag is set, clears it and
     /// wakes every waiter (priority ones at the front of the ready queue, in
     /// the order they waited). Returns true when nobody waits any more.
-    @Loop
     func poll() -> Bool {
         guard !waiters.isEmpty, state.exchange(false, ordering: .sequentiallyConsistent) else {
             return waiters.isEmpty
         }
         let woken = waiters
         waiters.removeAll(keepingCapacity: true)
-        let loop = EventLoop.shared
+        let loop = EventLoop.current!
         for (waiter, priority) in woken.reversed() where priority {
             loop.core.pointee.priorityFlagWaiters -= 1
             loop.core.pointee.queueNextAtFront = true
@@ -104,8 +111,6 @@ extension EventLoop {
     /// Wakes the waiters of every flag that was set. Loop thread only.
     func pollFlags() {
         guard !core.pointee.watchedFlags.isEmpty else { return }
-        Loop.assumeIsolated {
-            core.pointee.watchedFlags.removeAll { $0.poll() }
-        }
+        core.pointee.watchedFlags.removeAll { $0.poll() }
     }
 }

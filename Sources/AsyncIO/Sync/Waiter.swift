@@ -3,7 +3,7 @@
 ///
 /// Primitives keep their queue of waiters in a pure state machine (tested
 /// without the loop) and hand the `Waiter` objects to it as tokens.
-@Loop @usableFromInline
+@usableFromInline
 final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
     // @exclusivity(unchecked) here and below: loop-thread state on the hot path; the
     // compiler still checks exclusivity statically, the run-time check cost ~15% of an
@@ -13,7 +13,7 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
     private var cancelledEarly = false
     /// How to take this waiter out of its primitive, kept for the task's
     /// cancellation handler while parked through the task's slot.
-    @exclusivity(unchecked) private var dequeue: (@Loop (Waiter) -> Void)?
+    @exclusivity(unchecked) private var dequeue: ((Waiter) -> Void)?
     /// True from parking until the waiter is granted, failed or cancelled.
     @exclusivity(unchecked) private(set) var isParked = false
 
@@ -53,7 +53,7 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
         forwardingTo awaited: AnyTaskHandle? = nil,
         takeNow: () -> Result<Grant, any Error>? = { nil },
         enqueue: (Waiter) -> Void,
-        dequeue: @escaping @Loop (Waiter) -> Void,
+        dequeue: @escaping (Waiter) -> Void,
         giveBack: (Grant) -> Void = { _ in }
     ) async throws -> Grant {
         if let handle = AnyTaskHandle.runningHere() {
@@ -86,8 +86,26 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
             return try result.get()
         }
         try Task.checkCancellation()
+        let loop = EventLoop.requireRunning("a wait")
+        return try await loop.withLoopPreferred {
+            try await parkCancellable(loop: loop, takeNow: takeNow, enqueue: enqueue, dequeue: dequeue, giveBack: giveBack)
+        }
+    }
+
+    /// The wait of a task `cancel()` cannot reach (it has no handle): Swift's
+    /// cancellation handler. Its operation runs on the generic executor, which
+    /// ``EventLoop/withLoopPreferred(_:)`` makes this loop's thread.
+    private func parkCancellable(
+        loop: EventLoop,
+        takeNow: () -> Result<Grant, any Error>?,
+        enqueue: (Waiter) -> Void,
+        dequeue: @escaping (Waiter) -> Void,
+        giveBack: (Grant) -> Void
+    ) async throws -> Grant {
+        let bound = LoopBound((waiter: self, dequeue: dequeue))
         let grant = try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Grant, any Error>) in
+                loop.checkOwner("a wait's state")
                 if cancelledEarly {
                     continuation.resume(throwing: CancellationError())
                 } else if let now = takeNow() {
@@ -99,9 +117,7 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
                 }
             }
         } onCancel: {
-            EventLoop.shared.onLoop {
-                Loop.assumeIsolated { self.cancel(dequeue) }
-            }
+            loop.onLoop { bound.value.waiter.cancel(bound.value.dequeue) }
         }
         if Task.isCancelled {
             giveBack(grant)
@@ -127,7 +143,7 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
         cancel(dequeue)
     }
 
-    private func cancel(_ dequeue: @Loop (Waiter) -> Void) {
+    private func cancel(_ dequeue: (Waiter) -> Void) {
         if isParked {
             dequeue(self)
             fail(with: CancellationError())

@@ -8,15 +8,15 @@
 /// - Parameters:
 ///   - name: shown in diagnostics; defaults to `Task-N`.
 ///   - body: the task's code.
-@Loop @discardableResult @inlinable
-public func createTask<T: Sendable>(name: String? = nil, _ body: @escaping @Loop () async throws -> T) -> TaskHandle<T> {
+@discardableResult @inlinable
+public func createTask<T: Sendable>(name: String? = nil, @_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> T) -> TaskHandle<T> {
     TaskHandle.spawn(name: name, body)
 }
 
 extension Loop {
     /// Same as the free function ``createTask(name:_:)`` (MicroPython's `Loop.create_task`).
-    @Loop @discardableResult @inlinable
-    public static func createTask<T: Sendable>(name: String? = nil, _ body: @escaping @Loop () async throws -> T) -> TaskHandle<T> {
+    @discardableResult @inlinable
+    public static func createTask<T: Sendable>(name: String? = nil, @_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> T) -> TaskHandle<T> {
         TaskHandle.spawn(name: name, body)
     }
 }
@@ -25,7 +25,6 @@ extension Loop {
 ///
 /// - Throws: ``LoopError/noRunningTask`` outside a task made by `run` or
 ///   `createTask` (for example in an `async let` child, which is part of its parent).
-@Loop
 public func currentTask() throws -> AnyTaskHandle {
     guard let handle = AnyTaskHandle.runningHere() else { throw LoopError.noRunningTask }
     return handle
@@ -34,7 +33,14 @@ public func currentTask() throws -> AnyTaskHandle {
 /// The loop's tasks that have not finished, the running one included (CPython's
 /// `asyncio.all_tasks()`): those made by `run`, `createTask`, servers and
 /// task scopes, not Swift's task-group children or bare `Task`s.
-@Loop
 public func allTasks() -> Set<AnyTaskHandle> {
-    Set(EventLoop.shared.core.pointee.tasks.all.lazy.filter { !$0.isDone })
+    Set(EventLoop.requireRunning("allTasks()").core.pointee.tasks.all.lazy.filter { !$0.isDone })
+}
+
+/// The actor a task body is isolated to (read through a non-`sending`
+/// parameter: reading it on a `sending` one crashes the 6.3 frontend,
+/// swiftlang/swift#84645).
+@usableFromInline
+func isolation<T>(of body: @isolated(any) () async throws -> T) -> (any Actor)? {
+    body.isolation
 }

@@ -1,7 +1,9 @@
 import Logging
 
 /// What the exception handler is told: MicroPython's context dictionary.
-public struct ExceptionContext: Sendable, CustomStringConvertible {
+///
+/// Not Sendable: it may name a task, which belongs to its loop.
+public struct ExceptionContext: CustomStringConvertible {
     /// What happened, e.g. "Task exception wasn't retrieved".
     public var message: String
     /// The error, if any.
@@ -25,31 +27,40 @@ public struct ExceptionContext: Sendable, CustomStringConvertible {
     }
 }
 
-/// A loop exception handler: called on the loop with the context.
-public typealias ExceptionHandler = @Loop @Sendable (ExceptionContext) -> Void
+/// A loop exception handler: called on the loop where the error happened, with the context.
+public typealias ExceptionHandler = @Sendable (ExceptionContext) -> Void
 
 extension Loop {
-    @Loop private static var exceptionHandler: ExceptionHandler?
-    private static let logger = Logger(label: "AsyncIO")
+    fileprivate static let logger = Logger(label: "AsyncIO")
 
-    /// Installs `handler` for errors nobody retrieved (nil restores the default).
-    @Loop public static func setExceptionHandler(_ handler: ExceptionHandler?) {
-        exceptionHandler = handler
+    /// Installs `handler` for errors nobody retrieved on the calling thread's
+    /// loop (nil restores the default). Each loop of a group has its own.
+    ///
+    /// Traps off a loop's thread.
+    public static func setExceptionHandler(_ handler: ExceptionHandler?) {
+        EventLoop.requireRunning("Loop.setExceptionHandler").core.pointee.exceptionHandler = handler
     }
 
-    /// The installed handler, or nil when the default is in use.
-    @Loop public static func getExceptionHandler() -> ExceptionHandler? {
-        exceptionHandler
+    /// The calling thread's loop's handler, or nil when the default is in use (or off any loop).
+    public static func getExceptionHandler() -> ExceptionHandler? {
+        EventLoop.current?.core.pointee.exceptionHandler
     }
 
     /// The default handler: logs one line (error level) through swift-log,
     /// which writes to standard error unless the program bootstrapped logging.
-    @Loop public static func defaultExceptionHandler(_ context: ExceptionContext) {
+    public static func defaultExceptionHandler(_ context: ExceptionContext) {
         logger.error("\(context.description)")
     }
 
-    /// Calls the installed handler, or the default one.
-    @Loop public static func callExceptionHandler(_ context: ExceptionContext) {
-        if let handler = exceptionHandler { handler(context) } else { defaultExceptionHandler(context) }
+    /// Calls the calling thread's loop's handler, or the default one.
+    public static func callExceptionHandler(_ context: ExceptionContext) {
+        if let loop = EventLoop.current { loop.callExceptionHandler(context) } else { defaultExceptionHandler(context) }
+    }
+}
+
+extension EventLoop {
+    /// Calls this loop's exception handler, or the default one. Loop thread only.
+    @usableFromInline func callExceptionHandler(_ context: ExceptionContext) {
+        if let handler = core.pointee.exceptionHandler { handler(context) } else { Loop.defaultExceptionHandler(context) }
     }
 }

@@ -41,7 +41,6 @@ enum ParkedWait {
 }
 
 /// A primitive's parked waiter that cancellation can wake.
-@Loop
 protocol CancellableWaiter: AnyObject {
     /// Removes the waiter from its primitive and wakes it with `CancellationError`
     /// (or, if it was already granted, leaves the grant to be handed on).
@@ -52,11 +51,17 @@ extension AnyTaskHandle {
     /// The handle of the task running now, if `createTask` (or `run`) made
     /// it: nil in task-group children, `async let` bodies and other tasks.
     /// Loop thread only.
-    @usableFromInline nonisolated static func runningHere() -> AnyTaskHandle? {
+    @usableFromInline nonisolated static func runningHere(on loop: EventLoop) -> AnyTaskHandle? {
         // `UnsafeCurrentTask` is one reference to the same object a `Task` holds.
         let current = withUnsafeCurrentTask { unsafeBitCast($0, to: UnsafeRawPointer?.self) }
         guard let current else { return nil }
-        return EventLoop.shared.core.pointee.tasks.handle(for: current)
+        return loop.core.pointee.tasks.handle(for: current)
+    }
+
+    /// ``runningHere(on:)`` for the loop of the calling thread (nil off any loop).
+    @usableFromInline nonisolated static func runningHere() -> AnyTaskHandle? {
+        guard let loop = EventLoop.current else { return nil }
+        return runningHere(on: loop)
     }
 
     /// Takes a pending cancellation request: true once per `cancel()` that was
@@ -84,9 +89,9 @@ extension AnyTaskHandle {
         case .waiter(let waiter):
             waiter.cancelWait()
         case .operation(let userData):
-            EventLoop.shared.cancelOperation(userData)
+            loop.cancelOperation(userData)
         case .timer(let id):
-            EventLoop.shared.cancelTimer(id)
+            loop.cancelTimer(id)
         case .yielded, .task:
             break  // already queued to run (a running awaited task was forwarded to)
         case .nothing:
@@ -94,7 +99,7 @@ extension AnyTaskHandle {
             // Otherwise it waits outside this library, where only Swift's
             // cancellation reaches it; that await delivers it, so the flag
             // must not make a later one throw again.
-            if hasStarted && AnyTaskHandle.runningHere() !== self {
+            if hasStarted && AnyTaskHandle.runningHere(on: loop) !== self {
                 cancelRequested = false
                 cancelUnderlying()
             }

@@ -29,9 +29,6 @@ public func run<T: Sendable>(_ main: @escaping @Loop () async throws -> T) throw
 extension EventLoop {
     /// Cancels every live task (at the end of `run`).
     func cancelAllTasks() {
-        let handles = core.pointee.tasks.all
-        Loop.assumeIsolated {
-            for handle in handles { handle.cancel() }
-        }
+        for handle in core.pointee.tasks.all { handle.cancel() }
     }
 }

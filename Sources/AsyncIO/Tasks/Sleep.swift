@@ -45,10 +45,9 @@ func nanoseconds(seconds: Double, api: String) throws(LoopError) -> Int64 {
 
 /// The one implementation of every sleep.
 private func sleep(nanoseconds: Int64) async throws {
-    let loop = EventLoop.shared
+    let loop = try EventLoop.running("sleep")
     if nanoseconds <= 0 {
-        try loop.checkOnLoop("sleep")
-        guard let handle = AnyTaskHandle.runningHere() else {
+        guard let handle = AnyTaskHandle.runningHere(on: loop) else {
             await loop.yieldOnce()
             try Task.checkCancellation()
             return

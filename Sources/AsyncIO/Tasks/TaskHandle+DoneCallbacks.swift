@@ -12,7 +12,7 @@ extension AnyTaskHandle {
     ///
     /// - Returns: an id for ``removeDoneCallback(_:)``.
     @discardableResult
-    public func addDoneCallback(_ callback: @escaping @Loop (AnyTaskHandle) -> Void) -> DoneCallbackID {
+    public func addDoneCallback(_ callback: @escaping (AnyTaskHandle) -> Void) -> DoneCallbackID {
         if isDone {
             callback(self)
             return DoneCallbackID(value: 0)

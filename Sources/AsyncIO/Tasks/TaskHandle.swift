@@ -1,8 +1,10 @@
+import Synchronization
+
 /// The untyped part of a task handle: what ``currentTask()`` and the exception
 /// handler can know about any task.
-@Loop
 public class AnyTaskHandle: CustomStringConvertible {
-    private static var nextSerial = 1
+    /// The loop the task runs on; every use of the handle is checked against it.
+    @usableFromInline let loop: EventLoop
 
     private let explicitName: String?
     private let serial: Int
@@ -27,10 +29,10 @@ public class AnyTaskHandle: CustomStringConvertible {
     /// Set when the body starts (a task cancelled before that never runs it).
     @exclusivity(unchecked) @usableFromInline nonisolated(unsafe) var hasStarted = false
 
-    @usableFromInline init(name: String?) {
+    @usableFromInline init(name: String?, loop: EventLoop) {
         explicitName = name
-        serial = AnyTaskHandle.nextSerial
-        AnyTaskHandle.nextSerial &+= 1
+        serial = nextTaskSerial.add(1, ordering: .relaxed).newValue
+        self.loop = loop
     }
 
     /// The task's name: the one given to `createTask`, else `Task-N`.
@@ -61,6 +63,7 @@ public class AnyTaskHandle: CustomStringConvertible {
     /// - Returns: false if the task had already finished, else true.
     @discardableResult
     public func cancel() -> Bool {
+        loop.checkOwner("task '\(nameForDiagnostics)'")
         if hasFinished { return false }
         let target = cancellationTarget()
         target.cancelling += 1
@@ -91,10 +94,7 @@ public class AnyTaskHandle: CustomStringConvertible {
 
     /// The error the task finished with (nil while running or after success).
     private(set) var failure: (any Error)?
-    private var observers: [(id: Int, call: @Loop (AnyTaskHandle) -> Void)] = []
-    /// Observer ids are unique across tasks, so a done-callback id of one task
-    /// never removes another task's callback.
-    private static var nextObserverID = 0
+    private var observers: [(id: Int, call: (AnyTaskHandle) -> Void)] = []
 
     @usableFromInline func markFinished(failure: (any Error)?) {
         hasFinished = true
@@ -107,10 +107,12 @@ public class AnyTaskHandle: CustomStringConvertible {
     /// Calls `body` once, when the task finishes (now is too late: check `isDone` first).
     ///
     /// - Returns: an id for ``removeObserver(_:)``.
-    func addObserver(_ body: @escaping @Loop (AnyTaskHandle) -> Void) -> Int {
-        AnyTaskHandle.nextObserverID += 1
-        observers.append((AnyTaskHandle.nextObserverID, body))
-        return AnyTaskHandle.nextObserverID
+    func addObserver(_ body: @escaping (AnyTaskHandle) -> Void) -> Int {
+        // Ids are unique across tasks, so a done-callback id of one task never
+        // removes another task's callback.
+        let id = nextObserverID.add(1, ordering: .relaxed).newValue
+        observers.append((id, body))
+        return id
     }
 
     /// Forgets an observer that is no longer interested.
@@ -127,6 +129,11 @@ public class AnyTaskHandle: CustomStringConvertible {
     public nonisolated var description: String { "<Task \(nameForDiagnostics)>" }
 }
 
+/// Task serial numbers (`Task-N`), unique in the process.
+private let nextTaskSerial = Atomic<Int>(0)
+/// Done-callback ids, unique in the process.
+private let nextObserverID = Atomic<Int>(0)
+
 /// Formats a task name without touching actor-isolated state.
 enum TaskNaming {
     static func name(_ explicit: String?, _ serial: Int) -> String { explicit ?? "Task-\(serial)" }
@@ -137,12 +144,11 @@ enum TaskNaming {
 /// Await ``value`` for its result (any number of tasks may, any number of
 /// times); ``cancel()`` it; check ``isDone``. A task that fails while nobody
 /// awaits it is reported to the loop's exception handler, once.
-@Loop
 public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
     // Internal and inlinable, with `spawn`, `execute`, `finish` and `value`, so
     // that clients specialise a task's life for its result type: unspecialised,
     // generic metadata look-ups were about 12% of a spawn (docs/benchmarks.md).
-    @usableFromInline var task: Task<Success, any Error>?
+    @usableFromInline var task: Task<Void, Never>?
     @usableFromInline var outcome: Result<Success, any Error>?
 
     /// The outcome once the task finished, nil while it runs. Reading it counts
@@ -177,7 +183,7 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
 
     override func cancelUnderlying() { task?.cancel() }
 
-    override func waitForUnderlyingTask() async { _ = await task?.result }
+    override func waitForUnderlyingTask() async { await task?.value }
 
     /// The outcome of a finished task, counted as retrieved.
     func takeOutcome() throws -> Success {
@@ -187,12 +193,20 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
 
     /// Starts `body` as a task on the loop and registers it.
     @inlinable
-    static func spawn(name: String?, _ body: @escaping @Loop () async throws -> Success) -> TaskHandle<Success> {
-        let handle = TaskHandle(name: name)
-        // A closure value, not a literal, avoids a region-isolation checker
-        // crash with `Task(executorPreference:) { @Loop in ... }` (swiftlang/swift#86180).
-        let operation: @Loop () async throws -> Success = { try await handle.execute(body) }
-        let task = Task(name: name, executorPreference: AnyTaskHandle.loopTaskExecutor, operation: operation)
+    static func spawn(name: String?, _ body: sending @escaping @isolated(any) () async throws -> Success) -> TaskHandle<Success> {
+        let loop = EventLoop.requireRunning("createTask")
+        let handle = TaskHandle(name: name, loop: loop)
+        // nonisolated(unsafe): the handle and the body stay on this loop: the task
+        // prefers the loop's executor, the body keeps the isolation it inherited
+        // from its creator on this loop, and the handle checks its owner (decision 0008).
+        nonisolated(unsafe) let unsafeHandle = handle
+        nonisolated(unsafe) let unsafeBody = body
+        // The task starts isolated to the body's actor (its creator's loop), so
+        // the body runs in the task's first job without a hop (decision 0002);
+        // the outcome is kept in the handle, not in the Swift task.
+        let task = loop.startTask(name: name, isolation: isolation(of: unsafeBody)) {
+            _ = try? await unsafeHandle.execute(unsafeBody)
+        }
         handle.task = task
         // The registry's key is the task's address (a `Task` is one reference).
         handle.register(key: unsafeBitCast(task, to: UnsafeRawPointer.self))
@@ -208,7 +222,7 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
     }
 
     @inlinable
-    func execute(_ body: @Loop () async throws -> Success) async throws -> Success {
+    func execute(_ body: @isolated(any) () async throws -> Success) async throws -> Success {
         defer { unregister() }
         hasStarted = true
         // Cancelled before it first ran: the body never runs (MicroPython).
@@ -226,10 +240,10 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
             finish(.failure(error))
             if !(error is CancellationError) && !retrieved {
                 // Like MicroPython, give an awaiter one scheduling pass to claim the error.
-                await AnyTaskHandle.yieldOnce()
+                await yieldOnce()
                 if !retrieved && !reported {
                     reported = true
-                    Loop.callExceptionHandler(
+                    loop.callExceptionHandler(
                         ExceptionContext(message: "Task exception wasn't retrieved", error: error, task: self))
                 }
             }
@@ -245,16 +259,13 @@ public final class TaskHandle<Success: Sendable>: AnyTaskHandle {
 }
 
 extension AnyTaskHandle {
-    /// The loop's task-executor identity, which every loop task prefers.
-    @usableFromInline nonisolated static var loopTaskExecutor: any TaskExecutor { EventLoop.shared.taskExecutor }
-
     /// Enters the loop's registry under `key`, the address of its Swift task.
     @usableFromInline func register(key: UnsafeRawPointer) {
-        EventLoop.shared.core.pointee.tasks.insert(self, key: key)
+        loop.core.pointee.tasks.insert(self, key: key)
     }
 
     /// Leaves the loop's registry (the body has finished).
-    @usableFromInline func unregister() { EventLoop.shared.core.pointee.tasks.remove(self) }
+    @usableFromInline func unregister() { loop.core.pointee.tasks.remove(self) }
 
     /// Waits until this task has finished, without retrieving its outcome.
     ///
@@ -266,7 +277,7 @@ extension AnyTaskHandle {
     ///   one finished but before it resumed; ``LoopError/awaitedItself(task:)``
     ///   if a task awaits its own handle.
     @usableFromInline func waitUntilFinished() async throws {
-        if let current = AnyTaskHandle.runningHere() {
+        if let current = AnyTaskHandle.runningHere(on: loop) {
             if current === self { throw LoopError.awaitedItself(task: name) }
             if hasFinished { return }
             var observer = 0
@@ -278,15 +289,19 @@ extension AnyTaskHandle {
                 dequeue: { _ in })
             return
         }
-        try await withTaskCancellationHandler {
-            await waitForUnderlyingTask()
-        } onCancel: {
-            EventLoop.shared.onLoop { Loop.assumeIsolated { _ = self.cancel() } }
+        let handle = LoopBound(self)
+        let loop = self.loop
+        try await loop.withLoopPreferred {
+            await withTaskCancellationHandler {
+                await waitForUnderlyingTask()
+            } onCancel: {
+                loop.onLoop { _ = handle.value.cancel() }
+            }
         }
     }
 
     /// Gives awaiters one scheduling pass (a `sleep(0)` that cannot be cancelled).
-    @usableFromInline nonisolated static func yieldOnce() async {
-        await EventLoop.shared.yieldOnce()
+    @usableFromInline func yieldOnce() async {
+        await loop.yieldOnce()
     }
 }

@@ -9,9 +9,8 @@
 /// - Throws: ``TimeoutError`` on timeout; what `body` throws; `CancellationError`
 ///   if the waiting task is cancelled: the inner task is cancelled too, and
 ///   this throws at once, without waiting for it (MicroPython's order).
-@Loop
 public func waitFor<T: Sendable>(
-    _ body: @escaping @Loop () async throws -> T, timeout: Duration?
+    @_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> T, timeout: Duration?
 ) async throws -> T {
     try await waitFor(createTask(body), timeout: timeout)
 }
@@ -22,20 +21,14 @@ public func waitFor<T: Sendable>(
 /// - Throws: ``TimeoutError`` on timeout; what the task throws; `CancellationError`
 ///   if the waiting task is cancelled (the awaited task is cancelled too, and
 ///   this throws at once).
-@Loop
 public func waitFor<T: Sendable>(_ task: TaskHandle<T>, timeout: Duration?) async throws -> T {
     guard let timeout else { return try await task.value }
-    let loop = EventLoop.shared
-    try loop.checkOnLoop("waitFor")
+    let loop = try EventLoop.running("waitFor")
     // The outcome is this call's to report: the task's failure is not "unretrieved".
     task.retrieved = true
     let deadline = MonotonicClock.deadline(after: timeout)
     let expiry = TimeoutFlag()
-    let timer = loop.call(at: deadline) {
-        Loop.assumeIsolated {
-            expiry.fired = task.cancel()
-        }
-    }
+    let timer = loop.call(at: deadline) { expiry.fired = task.cancel() }
     defer { loop.cancelTimer(timer) }
     do {
         // Not `value`: a cancellation of this task must reach this wait (and
@@ -48,7 +41,7 @@ public func waitFor<T: Sendable>(_ task: TaskHandle<T>, timeout: Duration?) asyn
             takeNow: { task.isDone ? .success(()) : nil },
             enqueue: { waiter in
                 observer = task.addObserver { _ in
-                    loop.callSoon { Loop.assumeIsolated { if waiter.isParked { waiter.resume(with: ()) } } }
+                    loop.callSoon { if waiter.isParked { waiter.resume(with: ()) } }
                 }
             },
             dequeue: { _ in })
@@ -63,13 +56,11 @@ public func waitFor<T: Sendable>(_ task: TaskHandle<T>, timeout: Duration?) asyn
 /// `waitFor` with the timeout in milliseconds (MicroPython's `wait_for_ms`).
 ///
 /// - Throws: as `waitFor(_:timeout:)`.
-@Loop
-public func waitForMs<T: Sendable>(_ body: @escaping @Loop () async throws -> T, _ timeout: Int) async throws -> T {
+public func waitForMs<T: Sendable>(@_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> T, _ timeout: Int) async throws -> T {
     try await waitFor(body, timeout: .milliseconds(timeout))
 }
 
 /// Whether a `waitFor` deadline cancelled its task.
-@Loop
 private final class TimeoutFlag {
     var fired = false
 }

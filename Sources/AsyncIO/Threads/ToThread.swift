@@ -9,19 +9,17 @@
 /// - Throws: what `body` throws; `CancellationError` if the waiting task is
 ///   cancelled: it stops waiting at once, while `body` runs to its end on its
 ///   thread (a thread cannot be interrupted) and its result is dropped.
-@Loop
 public func toThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    let loop = EventLoop.shared
-    try loop.checkOnLoop("toThread")
+    let loop = try EventLoop.running("toThread")
     let outcome = Future<T>()
+    // The future stays on this loop: the worker posts its result to the loop's inbox.
+    let bound = LoopBound(outcome)
     WorkerPool.shared.submit {
         let result = Result(catching: body)
         loop.inbox.post(.callback {
-            Loop.assumeIsolated {
-                switch result {
-                case .success(let value): _ = outcome.resolve(value)
-                case .failure(let error): _ = outcome.fail(error)
-                }
+            switch result {
+            case .success(let value): _ = bound.value.resolve(value)
+            case .failure(let error): _ = bound.value.fail(error)
             }
         })
     }

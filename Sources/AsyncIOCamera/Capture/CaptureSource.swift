@@ -86,7 +86,6 @@ struct CompletedBuffer {
 }
 
 /// What a source tells its camera. Loop thread only.
-@Loop
 protocol CaptureSink: AnyObject {
     /// A buffer completed; it now belongs to the camera until
     /// ``CaptureSource/requeue(_:)`` hands it back.
@@ -102,7 +101,6 @@ protocol CaptureSink: AnyObject {
 /// A producer of frames into a pool of buffers: a V4L2 device or the test
 /// pattern. The camera owns the lease logic; a source owns its buffers'
 /// queueing. Loop thread only.
-@Loop
 protocol CaptureSource: AnyObject {
     /// The device node, or `"test-pattern"`.
     var device: String { get }

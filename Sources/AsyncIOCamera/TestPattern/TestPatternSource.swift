@@ -7,7 +7,6 @@ import AsyncIO
 /// has handed back; when none is free the frame is dropped and its sequence
 /// number skipped, as V4L2 drivers do; a late timer skips the frames it
 /// missed, counted the same way.
-@Loop
 final class TestPatternSource: CaptureSource {
     let device = "test-pattern"
     let info: CameraInfo
@@ -25,7 +24,7 @@ final class TestPatternSource: CaptureSource {
     private var owned: [Bool] = []
     private var sequence: UInt32 = 0
     private var nextDeadline: Int64 = 0
-    private var cancelTimer: (@Loop () -> Void)?
+    private var cancelTimer: (() -> Void)?
     private var painter: PatternPainter
     private var isClosed = false
     /// Faults the tests inject (internal).

@@ -11,7 +11,6 @@ import Glibc
 /// (`LoopIO.watch`, `POLLIN|POLLPRI`) reports readiness and `VIDIOC_DQBUF` is
 /// called until `EAGAIN`. `EIO` restarts streaming (STREAMOFF, QBUF, STREAMON);
 /// `ENODEV` or `POLLHUP` is terminal.
-@Loop
 final class V4L2Source: CaptureSource {
     let device: String
     let info: CameraInfo
@@ -99,7 +98,7 @@ final class V4L2Source: CaptureSource {
         }
     }
 
-    isolated deinit {
+    deinit {
         if fd >= 0 { Glibc.close(fd) }
         planeScratch.deallocate()
     }

@@ -17,7 +17,6 @@ public import HTTPTypes
 /// A request that fails on a pooled connection before any byte of its
 /// response arrived (the server closed it while idle) is retried once on a
 /// new connection if its method is idempotent (RFC 9110 §9.2.2).
-@Loop
 public final class HTTPClient {
     /// The limits and timeouts in force.
     public let configuration: HTTPClientConfiguration
@@ -65,7 +64,7 @@ public final class HTTPClient {
         try await execute(request, body: body, target: try HTTPClientTarget(request: request))
     }
 
-    isolated deinit { close() }
+    deinit { close() }
 
     /// Closes every pooled connection; later calls open new ones.
     public func close() {
@@ -124,7 +123,7 @@ public final class HTTPClient {
         }
         let stream: SocketStream
         do {
-            stream = try await waitFor({ try await openConnection(host: target.host, port: target.port) }, timeout: configuration.connectTimeout)
+            stream = try await openConnection(host: target.host, port: target.port, timeout: configuration.connectTimeout)
         } catch is TimeoutError {
             throw HTTPClientError.timedOut(.connect)
         }

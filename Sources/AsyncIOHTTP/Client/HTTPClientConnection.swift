@@ -9,7 +9,6 @@ import Glibc
 /// stream is aborted, which wakes the wait, and the call fails with
 /// ``HTTPClientError/timedOut(_:)``. A connection whose exchange failed in any
 /// way is closed, never pooled: its framing is no longer known.
-@Loop
 final class HTTPClientConnection {
     let stream: SocketStream
     let origin: String
@@ -19,7 +18,7 @@ final class HTTPClientConnection {
     /// True once a response byte arrived in the current exchange.
     private(set) var receivedResponseBytes = false
     /// Cancels the pool's idle timer.
-    var cancelIdleTimer: (@Loop () -> Void)?
+    var cancelIdleTimer: (() -> Void)?
 
     static let readSize = 16 * 1024
 
@@ -76,6 +75,9 @@ final class HTTPClientConnection {
                 // Bytes past the response were never asked for: the connection is out of step.
                 return (result!, !closeAfterward && input.isEmpty)
             case .needMoreData:
+                // The parser may have taken bytes even so (a chunk's closing CRLF
+                // with the next size not in yet): they are gone from its view.
+                input.consume(step.consumed)
                 let timeout = phase == .responseHead ? LoopClock.remaining(until: headDeadline) : configuration.bodyReadTimeout
                 if try await fill(timeout: timeout, phase: phase) == 0 {
                     do {

@@ -33,8 +33,7 @@ extension SocketStream {
     /// the wait with an error).
     ///
     /// - Throws: what `drain()` throws.
-    @Loop
-    func drainCompletely(within timeout: Duration, onExpiry: @escaping @Loop () -> Void) async throws {
+    func drainCompletely(within timeout: Duration, onExpiry: @escaping () -> Void) async throws {
         guard queuedByteCount > 0 else { return }
         let cancel = LoopIO.call(after: timeout, onExpiry)
         defer { cancel() }

@@ -64,8 +64,7 @@ extension InputBuffer {
     /// - Returns: the bytes read (0 at the end of the stream), or nil when the
     ///   buffer is at its maximum and full.
     /// - Throws: what the read throws.
-    @Loop
-    func fill(from stream: SocketStream, readSize: Int, timeout: Duration, onExpiry: @escaping @Loop () -> Void) async throws -> Int? {
+    func fill(from stream: SocketStream, readSize: Int, timeout: Duration, onExpiry: @escaping () -> Void) async throws -> Int? {
         guard let space = writableSpace(minimum: readSize) else { return nil }
         let cancel = LoopIO.call(after: timeout, onExpiry)
         defer { cancel() }

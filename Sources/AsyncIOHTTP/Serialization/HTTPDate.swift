@@ -5,20 +5,38 @@ import Glibc
 
 /// The `Date` field's value (IMF-fixdate, RFC 9110 §5.6.7), formatted once per second.
 enum HTTPDate {
-    @Loop private static var cachedSecond = -1
-    @Loop private static var cachedBytes: [UInt8] = []
+    /// Each thread's cache (each loop's, in a group): no lock on the response path.
+    private final class Cache {
+        var second = -1
+        var bytes: [UInt8] = []
+    }
+
+    private static let cacheKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let rc = pthread_key_create(&key) { if let cache = $0 { Unmanaged<AnyObject>.fromOpaque(cache).release() } }
+        precondition(rc == 0, "pthread_key_create failed: \(rc)")
+        return key
+    }()
+
+    private static var cache: Cache {
+        if let existing = pthread_getspecific(cacheKey) { return Unmanaged<Cache>.fromOpaque(existing).takeUnretainedValue() }
+        let made = Cache()
+        pthread_setspecific(cacheKey, Unmanaged.passRetained(made).toOpaque())
+        return made
+    }
 
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `Sun, 06 Nov 1994 08:49:37 GMT` for now, from a per-second cache.
-    @Loop static var now: [UInt8] {
+    static var now: [UInt8] {
         let seconds = time(nil)
-        if seconds != cachedSecond {
-            cachedSecond = seconds
-            cachedBytes = Array(format(seconds).utf8)
+        let cache = cache
+        if seconds != cache.second {
+            cache.second = seconds
+            cache.bytes = Array(format(seconds).utf8)
         }
-        return cachedBytes
+        return cache.bytes
     }
 
     /// The IMF-fixdate of `seconds` since the epoch.

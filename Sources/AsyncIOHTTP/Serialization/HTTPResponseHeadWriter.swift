@@ -6,7 +6,6 @@ enum HTTPResponseHeadWriter {
     /// The head of `response` for a request of `version`, with the framing
     /// fields the connection decided (`Content-Length` or `Transfer-Encoding`),
     /// `Connection: close` when the connection ends after it, and `Date`.
-    @Loop
     static func bytes(
         _ response: HTTPResponse, version: HTTPVersion, framing: ResponseFraming, close: Bool
     ) -> [UInt8] {

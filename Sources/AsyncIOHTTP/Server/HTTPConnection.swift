@@ -10,7 +10,6 @@ import Glibc
 /// and at most one read in ``InputBuffer``, so memory per connection stays
 /// bounded whatever the peer sends. Every wait on the peer has a deadline; a
 /// peer that misses one is disconnected (`abort`), which wakes every wait.
-@Loop
 final class HTTPConnection {
     let stream: SocketStream
     private let configuration: HTTPServerConfiguration
@@ -71,7 +70,9 @@ final class HTTPConnection {
             bodyDone = head.framing == .none
             continueNeeded = head.expectsContinue && !bodyDone
             let body = HTTPRequestBody(connection: self, empty: bodyDone)
-            let request = HTTPServerRequest(head: head, body: body, peerAddress: stream.peerAddress)
+            // nonisolated(unsafe): the handler runs on this connection's loop (its
+            // isolation is the loop actor of the code that started the server).
+            nonisolated(unsafe) let request = HTTPServerRequest(head: head, body: body, peerAddress: stream.peerAddress)
             var response: HTTPServerResponse
             do {
                 response = try await handler(request)
@@ -208,7 +209,7 @@ final class HTTPConnection {
     /// Waits until the peer took enough of the queued output (all of it with
     /// `toEmpty`), at most the write timeout.
     func drainWithTimeout(toEmpty: Bool = false) async throws {
-        let onExpiry: @Loop () -> Void = { [weak self] in self?.expire() }
+        let onExpiry: () -> Void = { [weak self] in self?.expire() }
         if toEmpty {
             try await stream.drainCompletely(within: configuration.writeTimeout, onExpiry: onExpiry)
             return
@@ -269,7 +270,8 @@ final class HTTPConnection {
                 offset = end
             }
         case .stream(let produce), .streamUntilClose(let produce):
-            let writer = HTTPBodyWriter(connection: self, chunked: framing == .chunked)
+            // nonisolated(unsafe): the producer runs on this connection's loop.
+            nonisolated(unsafe) let writer = HTTPBodyWriter(connection: self, chunked: framing == .chunked)
             try await produce(writer)
             if framing == .chunked { try send(Array("0\r\n\r\n".utf8)) }
         }

@@ -14,11 +14,10 @@ import Glibc
 /// }
 /// try await server.serveForever()
 /// ```
-@Loop
 public final class HTTPServer {
     /// Answers one request. Thrown ``HTTPParseError``s become their status; any
     /// other error a 500 (and the connection closes).
-    public typealias Handler = @Loop (HTTPServerRequest) async throws -> HTTPServerResponse
+    public typealias Handler = @isolated(any) (HTTPServerRequest) async throws -> HTTPServerResponse
 
     private let listener: Server
     private let configuration: HTTPServerConfiguration
@@ -53,9 +52,11 @@ public final class HTTPServer {
     public static func start(
         host: String, port: Int, backlog: Int = 511,
         configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
-        handler: @escaping Handler
+        @_inheritActorContext(always) handler: sending @escaping Handler
     ) async throws -> HTTPServer {
-        let box = ServerBox()
+        // nonisolated(unsafe): the box, like the server, stays on the loop that
+        // starts it; the listener's connection tasks run there (decision 0008).
+        nonisolated(unsafe) let box = ServerBox()
         let listener = try await startServer(host: host, port: port, backlog: backlog) { stream in
             await box.server?.serve(stream)
         }
@@ -68,9 +69,11 @@ public final class HTTPServer {
     public static func startUnix(
         path: String, backlog: Int = 511,
         configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
-        handler: @escaping Handler
+        @_inheritActorContext(always) handler: sending @escaping Handler
     ) throws -> HTTPServer {
-        let box = ServerBox()
+        // nonisolated(unsafe): the box, like the server, stays on the loop that
+        // starts it; the listener's connection tasks run there (decision 0008).
+        nonisolated(unsafe) let box = ServerBox()
         let listener = try startUnixServer(path: path, backlog: backlog) { stream in
             await box.server?.serve(stream)
         }
@@ -137,7 +140,9 @@ public final class HTTPServer {
         }
         if !connections.isEmpty {
             do {
-                try await waitFor({ [allClosed] in try await allClosed.wait() }, timeout: gracePeriod)
+                // nonisolated(unsafe): the waiting task runs on this server's loop.
+                nonisolated(unsafe) let allClosed = allClosed
+                try await waitFor({ try await allClosed.wait() }, timeout: gracePeriod)
             } catch {
                 for connection in connections.values { connection.abort() }
                 try? await allClosed.wait()
@@ -148,14 +153,12 @@ public final class HTTPServer {
 }
 
 /// Lets the listener's connection handler reach the server made after it.
-@Loop
 private final class ServerBox {
     weak var server: HTTPServer?
 }
 
 /// Bad peers and failing handlers, at debug level and at most 10 lines a second
 /// (5,000 bad requests must not write 5,000 lines).
-@Loop
 final class HTTPServerLog {
     private let logger = Logger(label: "AsyncIOHTTP")
     private var windowStart: Int64 = 0

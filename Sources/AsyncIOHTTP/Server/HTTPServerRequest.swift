@@ -2,7 +2,6 @@ public import AsyncIO
 public import HTTPTypes
 
 /// A request as a handler sees it: the head, and the body as it arrives.
-@Loop
 public struct HTTPServerRequest {
     /// Method, path, authority and fields.
     public var request: HTTPRequest { head.request }
@@ -17,7 +16,6 @@ public struct HTTPServerRequest {
 /// A request's body: its chunks as an async sequence, read from the connection
 /// only as they are asked for (so a slow handler slows the peer, and nothing
 /// piles up). Iterate it once; ``collect(upTo:)`` gathers it into one array.
-@Loop
 public final class HTTPRequestBody: AsyncSequence {
     /// One chunk of body bytes.
     public typealias Element = [UInt8]
@@ -66,5 +64,10 @@ public final class HTTPRequestBody: AsyncSequence {
 
         /// The next chunk, nil at the end.
         public mutating func next() async throws -> [UInt8]? { try await body.next() }
+
+        /// The next element, waiting in the caller's isolation (what `for try await` calls).
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
+            try await next()
+        }
     }
 }

@@ -30,15 +30,14 @@ public enum HTTPResponseBody: Sendable {
     /// Bytes written by the closure as they are produced (chunked on HTTP/1.1,
     /// until close on HTTP/1.0): long-lived streams such as MJPEG. Each write
     /// waits while the peer is slow (the server's write timeout applies).
-    case stream(@Loop @Sendable (HTTPBodyWriter) async throws -> Void)
+    case stream(@Sendable @isolated(any) (HTTPBodyWriter) async throws -> Void)
     /// Bytes written by the closure, delimited by closing the connection
     /// instead of chunks (on HTTP/1.1 too): the usual framing of MJPEG
     /// (`multipart/x-mixed-replace`) streams, which clients read raw.
-    case streamUntilClose(@Loop @Sendable (HTTPBodyWriter) async throws -> Void)
+    case streamUntilClose(@Sendable @isolated(any) (HTTPBodyWriter) async throws -> Void)
 }
 
 /// Writes a streamed response body, with backpressure.
-@Loop
 public final class HTTPBodyWriter {
     private let connection: HTTPConnection
     private let chunked: Bool
