@@ -73,7 +73,7 @@ public final class DemoServer {
     /// Opens the camera, starts capturing and starts listening.
     ///
     /// - Throws: ``CameraError`` when the named device cannot be opened;
-    ///   what ``startServer(host:port:backlog:handler:)`` throws (`EADDRINUSE`).
+    ///   what ``startServer(host:port:backlog:reusePort:handler:)`` throws (`EADDRINUSE`).
     public static func start(options: DemoOptions) async throws -> DemoServer {
         let camera = try openCamera(options)
         let demo = DemoServer(options: options, camera: camera)

@@ -1,6 +1,9 @@
-// echo-server --host H --port P: echoes every byte back, for tests and the
-// peer comparison (Benchmarks/net). Prints "listening on H:P" when ready;
-// SIGINT/SIGTERM stop it cleanly.
+// echo-server --host H --port P [--loops N] [--pin yes|no] [--work R]: echoes
+// every byte back, for tests and the peer comparison (Benchmarks/net).
+// Prints "listening on H:P" when ready; SIGINT/SIGTERM stop it cleanly.
+// --loops N serves on N loops (threads) sharing the port (SO_REUSEPORT);
+// --work R hashes each chunk R times before echoing it, so that a benchmark
+// is bound by the server's CPU (scripts/bench-cores.sh).
 import AsyncIO
 import ServerSupport
 #if canImport(Glibc)
@@ -9,17 +12,23 @@ import Glibc
 
 do {
     let options = try ServerOptions(arguments: Array(CommandLine.arguments.dropFirst()), defaultPort: 7000)
-    try serveUntilSignalled {
-        try await startServer(host: options.host, port: options.port) { stream in
+    let work = options.workRounds
+    try serveUntilSignalled(options) { loop, port in
+        let server = try await startServer(host: options.host, port: port, reusePort: options.loops > 1) { stream in
             while true {
                 let chunk = try await stream.read()
                 if chunk.isEmpty { return }
+                if work > 0 { burnWork(on: chunk, rounds: work) }
                 try stream.write(chunk)
                 try await stream.drain()
             }
         }
+        return ServingLoop(address: server.localAddress) {
+            server.close()
+            try? await server.waitClosed()
+        }
     }
 } catch let error as UsageError {
-    print("echo-server: \(error)\nusage: echo-server [--host H] [--port P]")
+    print("echo-server: \(error)\nusage: echo-server [--host H] [--port P] [--loops N] [--pin yes|no] [--work R]")
     exit(2)
 }

@@ -1,5 +1,6 @@
-// http-server --host H --port P: HTTP/1.1 on AsyncIOHTTP, for the peer
-// comparison with wrk and for trying the module by hand.
+// http-server --host H --port P [--loops N] [--pin yes|no] [--work R]: HTTP/1.1
+// on AsyncIOHTTP, for the peer comparison with wrk and for trying the module by
+// hand. --loops N serves on N loops (threads) sharing the port (SO_REUSEPORT).
 //   GET /       "Hello, World!" (keep-alive)
 //   POST /echo  the request body back
 // Limits, timeouts and graceful shutdown are the module's defaults (docs/10-http.md).
@@ -13,10 +14,13 @@ import Glibc
 
 let hello = Array("Hello, World!".utf8)
 
-@Loop func respond(_ request: HTTPServerRequest) async throws -> HTTPServerResponse {
+/// The answer to `request`; `work` rounds of hashing over a POST body first
+/// (`--work`, for CPU-bound benchmarks). Runs on the loop that serves the connection.
+func respond(_ request: HTTPServerRequest, work: Int) async throws -> HTTPServerResponse {
     switch (request.request.method, request.request.path) {
     case (.post, "/echo"):
         let body = try await request.body.collect()
+        if work > 0 { burnWork(on: body, rounds: work) }
         return HTTPServerResponse(headerFields: [.contentType: "application/octet-stream"], bytes: body)
     case (.get, _), (.head, _):
         return HTTPServerResponse(headerFields: [.contentType: "text/plain"], bytes: hello)
@@ -27,16 +31,15 @@ let hello = Array("Hello, World!".utf8)
 
 do {
     let options = try ServerOptions(arguments: Array(CommandLine.arguments.dropFirst()), defaultPort: 8080)
-    let stop = ThreadSafeFlag()
-    installStopSignals(stop)
-    try AsyncIO.run {
-        let server = try await HTTPServer.start(host: options.host, port: options.port, handler: respond)
-        print("listening on \(server.localAddress)")
-        fflush(nil)
-        try await stop.wait()
-        await server.shutdown(gracePeriod: .seconds(5))
+    // One server per loop on the same port (SO_REUSEPORT): the kernel spreads
+    // connections, and each is served wholly on the loop that accepted it.
+    try serveUntilSignalled(options) { loop, port in
+        let server = try await HTTPServer.start(host: options.host, port: port, reusePort: options.loops > 1) { request in
+            try await respond(request, work: options.workRounds)
+        }
+        return ServingLoop(address: server.localAddress) { await server.shutdown(gracePeriod: .seconds(5)) }
     }
 } catch let error as UsageError {
-    print("http-server: \(error)\nusage: http-server [--host H] [--port P]")
+    print("http-server: \(error)\nusage: http-server [--host H] [--port P] [--loops N] [--pin yes|no] [--work R]")
     exit(2)
 }

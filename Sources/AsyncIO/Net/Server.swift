@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// A listening socket and the tasks serving its connections (MicroPython's
-/// `Server`, returned by ``startServer(host:port:backlog:handler:)``).
+/// `Server`, returned by ``startServer(host:port:backlog:reusePort:handler:)``).
 ///
 /// Connections are accepted with one multishot accept in the kernel; each runs
 /// `handler` in its own task, and its stream is closed when the handler
@@ -165,19 +165,23 @@ public final class Server {
 ///
 /// - Parameters:
 ///   - backlog: the kernel's queue of connections not yet accepted.
-///   - handler: serves one connection; its stream is closed when it returns.
+///   - reusePort: sets `SO_REUSEPORT`, so that listeners on several loops
+///     (one each, same port) share the port and the kernel spreads new
+///     connections over them (docs/11-many-loops.md).
+///   - handler: serves one connection, on this loop; its stream is closed when it returns.
 /// - Throws: ``StreamError/resolutionFailed(host:reason:)``; ``StreamError/system(call:errno:)``
 ///   if the socket cannot be bound (`EADDRINUSE`, `EACCES`) or listen fails;
 ///   ``LoopError/invalidArgument(api:argument:reason:)`` for a port outside
 ///   0...65535 or a negative backlog.
 public func startServer(
-    host: String, port: Int, backlog: Int = 511,
+    host: String, port: Int, backlog: Int = 511, reusePort: Bool = false,
     @_inheritActorContext(always) handler: sending @escaping @isolated(any) (SocketStream) async throws -> Void
 ) async throws -> Server {
     try checkBacklog(backlog)
     let address = try await Resolver.resolve(host: host, port: port)[0]
     let fd = try Socket.make(family: address.family, type: SOCK_STREAM)
     Socket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+    if reusePort { Socket.setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
     Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
     return try listen(fd, on: address, backlog: backlog, unixPath: nil, handler: handler)
 }
@@ -199,7 +203,7 @@ public func startUnixServer(
 /// Runs `body` with a server listening on `host`:`port`, and closes the server
 /// when `body` ends, however it ends (CPython's `async with server:`).
 ///
-/// - Throws: as ``startServer(host:port:backlog:handler:)``; what `body` throws.
+/// - Throws: as ``startServer(host:port:backlog:reusePort:handler:)``; what `body` throws.
 public func withServer<T: Sendable>(
     host: String, port: Int, backlog: Int = 511,
     @_inheritActorContext(always) handler: sending @escaping @isolated(any) (SocketStream) async throws -> Void,

@@ -46,18 +46,19 @@ public final class HTTPServer {
     }
 
     /// Listens on `host`:`port` (0 picks a free port) and serves each connection
-    /// in a task of its own.
+    /// in a task of its own, on the calling loop. With `reusePort`, one server
+    /// per loop of a ``AsyncIO/LoopGroup`` shares the port (`SO_REUSEPORT`).
     ///
-    /// - Throws: as ``AsyncIO/startServer(host:port:backlog:handler:)``.
+    /// - Throws: as ``AsyncIO/startServer(host:port:backlog:reusePort:handler:)``.
     public static func start(
-        host: String, port: Int, backlog: Int = 511,
+        host: String, port: Int, backlog: Int = 511, reusePort: Bool = false,
         configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
         @_inheritActorContext(always) handler: sending @escaping Handler
     ) async throws -> HTTPServer {
         // nonisolated(unsafe): the box, like the server, stays on the loop that
         // starts it; the listener's connection tasks run there (decision 0008).
         nonisolated(unsafe) let box = ServerBox()
-        let listener = try await startServer(host: host, port: port, backlog: backlog) { stream in
+        let listener = try await startServer(host: host, port: port, backlog: backlog, reusePort: reusePort) { stream in
             await box.server?.serve(stream)
         }
         return make(listener, box, configuration, handler)
