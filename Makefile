@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: deps demo test test-camera-vm test-tsan test-asan fuzz-http build bench bench-primitives bench-net bench-http clean
+.PHONY: deps demo test test-camera-vm test-tsan test-asan fuzz-http build bench bench-primitives bench-net bench-http bench-cores clean
 
 deps:
 	@scripts/install-deps.sh
@@ -87,6 +87,11 @@ bench-net: deps
 # HTTP: AsyncIOHTTP beside NIOHTTP1, Hummingbird 2 and a C responder, with wrk.
 bench-http: deps
 	scripts/bench-http.sh
+
+# Many loops beside SwiftNIO MultiThreadedEventLoopGroup: server-bound echo with
+# 1 and 2 loops here; LOOPS="1 2 4 8 14" on a bigger machine.
+bench-cores: deps
+	LOOPS="$(or $(LOOPS),1 2)" scripts/bench-cores.sh
 
 clean:
 	rm -rf .build

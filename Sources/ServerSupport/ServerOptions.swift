@@ -1,5 +1,5 @@
 public import AsyncIO
-import Synchronization
+public import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -115,7 +115,8 @@ public func burnWork(on bytes: [UInt8], rounds: Int) {
     workSink.store(h, ordering: .relaxed)
 }
 
-private let workSink = Atomic<UInt64>(0)
+/// The last result of ``burnWork(on:rounds:)``; public, so the optimiser cannot prove it unread and drop the work.
+public let workSink = Atomic<UInt64>(0)
 
 public func installStopSignals(_ flag: ThreadSafeFlag) {
     StopSignals.install(flag)

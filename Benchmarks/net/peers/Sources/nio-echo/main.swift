@@ -9,6 +9,7 @@ final class EchoHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = ByteBuffer
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if peerWorkRounds > 0 { unwrapInboundIn(data).withUnsafeReadableBytes { burnWork(on: $0) } }
         context.write(data, promise: nil)
     }
 
