@@ -52,7 +52,7 @@ public actor Loop {
     public nonisolated var group: LoopGroup? { groupReference.withLock { $0.group } }
 
     /// Set by ``LoopGroup`` for the length of its run.
-    nonisolated let groupReference = Mutex(WeakGroup())
+    nonisolated let groupReference = PThreadLock(WeakGroup())
 
     /// True on the thread running the loop. The primitives'
     /// `nonisolated(nonsending)` fast paths check it: a caller already on the

@@ -8,7 +8,7 @@ import Synchronization
 /// main loop's leftovers between two `run`s, it stays queued and runs when
 /// the loop next runs. Reusing the loops bounds what this keeps to the most
 /// loops that ever ran at once.
-private let spareLoops = Mutex<[EventLoop]>([])
+private let spareLoops = PThreadLock<[EventLoop]>([])
 
 extension EventLoop {
     /// A loop that runs nothing now: a spare, or a new one.

@@ -24,7 +24,7 @@ import Synchronization
 /// ```
 public final class LoopChannel<Element: Sendable>: Sendable {
     private typealias State = LoopChannelState<Element, UnsafeContinuation<Bool, any Error>, UnsafeContinuation<Element?, any Error>>
-    private let state: Mutex<State>
+    private let state: PThreadLock<State>
 
     /// The most elements buffered before `send` waits.
     public let capacity: Int
@@ -37,7 +37,7 @@ public final class LoopChannel<Element: Sendable>: Sendable {
             throw LoopError.invalidArgument(api: "LoopChannel(capacity:)", argument: "capacity: \(capacity)", reason: "must be at least 1")
         }
         self.capacity = capacity
-        state = Mutex(State(capacity: capacity))
+        state = PThreadLock(State(capacity: capacity))
     }
 
     /// Elements buffered now.

@@ -25,18 +25,18 @@ public final class LoopGroup: Sendable {
     /// The group's loops in order; `loops[0]` is `Loop.shared`.
     public let loops: [Loop]
     private let pinsThreads: Bool
-    private let bodyTasks: Mutex<[Task<Void, Never>?]>
+    private let bodyTasks: PThreadLock<[Task<Void, Never>?]>
     private let cancelRequested = Atomic<Bool>(false)
     /// Loops that have claimed their thread (or failed to): bodies start when all have,
     /// so a body may `call` any loop of its group from its first line.
     private let arrived = Atomic<Int>(0)
     /// The first loop whose body failed, and how.
-    private let firstFailure = Mutex<(index: Int, error: any Error)?>(nil)
+    private let firstFailure = PThreadLock<(index: Int, error: any Error)?>(nil)
 
     private init(count: Int, pinsThreads: Bool) {
         self.loops = (0..<count).map { $0 == 0 ? Loop.shared : Loop(eventLoop: EventLoop.spare(), index: $0) }
         self.pinsThreads = pinsThreads
-        self.bodyTasks = Mutex(Array(repeating: nil, count: count))
+        self.bodyTasks = PThreadLock(Array(repeating: nil, count: count))
     }
 
     /// The most loops a group may have: more threads than this are a mistake, not a plan.
@@ -198,9 +198,9 @@ public struct LoopGroupError: Error, CustomStringConvertible {
 
 /// One result per loop, written by each loop's thread.
 private final class ResultSlots<T: Sendable>: Sendable {
-    private let slots: Mutex<[Result<T, any Error>?]>
+    private let slots: PThreadLock<[Result<T, any Error>?]>
 
-    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+    init(count: Int) { slots = PThreadLock(Array(repeating: nil, count: count)) }
 
     func store(_ result: Result<T, any Error>, at index: Int) {
         slots.withLock { $0[index] = result }
