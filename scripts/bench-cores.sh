@@ -2,8 +2,9 @@
 # Many loops against SwiftNIO's MultiThreadedEventLoopGroup, in one run: a
 # server-bound echo workload (each 4 KiB message is hashed WORK times, 32 by
 # default, about 0.2 ms of CPU, before it is echoed, so the load generator uses a small share of the CPU) served by our
-# echo-server with --loops N and by SwiftNIO's nio-echo with --threads N, for
-# every N in $LOOPS; plus the plain echo (no work) with the largest N, reported
+# echo-server with --loops N (listeners per loop with SO_REUSEPORT, and with
+# N > 1 also one listener handing connections off: --accept handoff) and by
+# SwiftNIO's nio-echo with --threads N, for every N in $LOOPS; plus the plain echo (no work) with the largest N, reported
 # as measured.
 #
 #   scripts/bench-cores.sh                      # LOOPS="1 2" on this machine
@@ -65,6 +66,7 @@ cell() {
     local name="$1" loops="$2" work="$3" port=$((PORT_BASE++))
     case "$name" in
         ours) start_server "ours-$loops-$work" - "$port" "$OURS_BIN/echo-server" --loops "$loops" --work "$work" ;;
+        ours-handoff) start_server "ours-handoff-$loops-$work" - "$port" "$OURS_BIN/echo-server" --loops "$loops" --accept handoff --work "$work" ;;
         nio) start_server "nio-$loops-$work" - "$port" "$PEERS_BIN/nio-echo" --threads "$loops" --work "$work" ;;
     esac
     local result
@@ -83,6 +85,7 @@ for round in $(seq 1 "$RUNS"); do
     log "round $round of $RUNS"
     for loops in $LOOPS; do
         cell ours "$loops" "$WORK"
+        [ "$loops" -gt 1 ] && cell ours-handoff "$loops" "$WORK"
         cell nio "$loops" "$WORK"
     done
     cell ours "$largest" 0

@@ -45,8 +45,8 @@ def main():
     for work in works:
         title = f"Server-bound echo (each 4 KiB message hashed {work} times)" if work else "Plain echo (no work), as measured"
         md += [f"**{title}**", "",
-               "| loops / threads | ours req/s | ours µs CPU/req | SwiftNIO MTELG req/s | NIO µs CPU/req | ours ÷ NIO | loadgen CPU % (ours) |",
-               "|---|---|---|---|---|---|---|"]
+               "| loops / threads | ours req/s (reuse-port) | ours µs CPU/req | ours req/s (hand-off) | hand-off µs CPU/req | SwiftNIO MTELG req/s | NIO µs CPU/req | ours ÷ NIO | loadgen CPU % (ours) |",
+               "|---|---|---|---|---|---|---|---|---|"]
         for loops in loops_seen:
             ours = metric("ours", loops, work, "rps")
             nio = metric("nio", loops, work, "rps")
@@ -54,6 +54,8 @@ def main():
                 continue
             ratio = ours / nio if ours and nio else None
             md.append(f"| {loops} | {fmt_int(ours)} | {fmt_f(metric('ours', loops, work, 'server_cpu_us_per_req'))} | "
+                      f"{fmt_int(metric('ours-handoff', loops, work, 'rps'))} | "
+                      f"{fmt_f(metric('ours-handoff', loops, work, 'server_cpu_us_per_req'))} | "
                       f"{fmt_int(nio)} | {fmt_f(metric('nio', loops, work, 'server_cpu_us_per_req'))} | "
                       f"{fmt_f(ratio)}× | {fmt_f(metric('ours', loops, work, 'client_cpu_pct'), 0)} |")
         md.append("")

@@ -4,7 +4,7 @@ public import Synchronization
 import Glibc
 #endif
 
-/// `--host H --port P --loops N --pin yes|no --work R` from the command line, shared by the example servers.
+/// `--host H --port P --loops N --pin yes|no --accept reuseport|handoff --work R` from the command line, shared by the example servers.
 public struct ServerOptions: Sendable {
     /// The address to listen on.
     public var host = "127.0.0.1"
@@ -14,6 +14,9 @@ public struct ServerOptions: Sendable {
     public var loops = 1
     /// Pin loop *i*'s thread to the *i*-th CPU.
     public var pinsThreads = false
+    /// `--accept handoff`: one listener (loop 0) hands each connection to the
+    /// least-loaded loop, instead of a listener per loop (`--accept reuseport`, the default).
+    public var handsOffConnections = false
     /// Rounds of hashing per request, so that a benchmark is bound by the
     /// server's CPU rather than the load generator's (0: none).
     public var workRounds = 0
@@ -39,6 +42,9 @@ public struct ServerOptions: Sendable {
             case "--work":
                 guard let n = Int(value), n >= 0 else { throw UsageError(message: "bad --work \(value)") }
                 workRounds = n
+            case "--accept":
+                guard value == "reuseport" || value == "handoff" else { throw UsageError(message: "--accept takes reuseport or handoff") }
+                handsOffConnections = value == "handoff"
             case "--pin":
                 guard value == "yes" || value == "no" else { throw UsageError(message: "--pin takes yes or no") }
                 pinsThreads = value == "yes"
@@ -71,7 +77,8 @@ public struct ServingLoop {
 }
 
 /// Runs one server per loop (`options.loops`, sharing the port through
-/// `SO_REUSEPORT`) until SIGINT or SIGTERM, printing `listening on H:P` once
+/// `SO_REUSEPORT`), or with `--accept handoff` one on loop 0 that hands
+/// connections to the others, until SIGINT or SIGTERM, printing `listening on H:P` once
 /// every loop listens; then shuts each down.
 ///
 /// `start` runs on each loop with the port to bind (the same on every loop:
@@ -87,10 +94,18 @@ public func serveUntilSignalled(
     let ports = try LoopChannel<Int>(capacity: options.loops)
     let listening = try LoopChannel<Int>(capacity: options.loops)
     _ = try LoopGroup.run(loops: options.loops, pinningToCPUs: options.pinsThreads) { loop in
-        let port = loop.index == 0 ? options.port : try await ports.receive()!
+        if options.handsOffConnections && loop.index > 0 {
+            // Serves what loop 0's listener hands over, until the group is cancelled.
+            try await listening.send(loop.index)
+            do { try await AsyncIO.sleep(for: .seconds(Int64.max)) } catch {}
+            return
+        }
+        let port = loop.index == 0 || options.handsOffConnections ? options.port : try await ports.receive()!
         let server = try await start(loop, port)
         if loop.index == 0 {
-            for _ in 1..<options.loops { try await ports.send(server.address.port) }
+            if !options.handsOffConnections {
+                for _ in 1..<options.loops { try await ports.send(server.address.port) }
+            }
             for _ in 1..<options.loops { _ = try await listening.receive() }
             print("listening on \(server.address)" + (options.loops > 1 ? " (\(options.loops) loops)" : ""))
             fflush(nil)

@@ -193,6 +193,38 @@ struct NonMainLoopTests {
         #expect(counts.0 > 0 && counts.1 > 0, "the kernel spreads connections over both listeners: \(counts)")
     }
 
+    @Test func aHandOffServerGivesEachConnectionToTheLeastLoadedLoop() throws {
+        let servedByZero = Atomic<Int>(0)
+        let servedByOne = Atomic<Int>(0)
+        let done = Atomic<Bool>(false)
+        _ = try LoopGroup.run(loops: 2) { loop in
+            guard loop.index == 0, let group = loop.group else {
+                while !done.load(ordering: .acquiring) { try await sleepMs(2) }
+                return
+            }
+            let server = try await group.startServer(host: "127.0.0.1", port: 0) { loop, stream in
+                if loop.index == 0 { servedByZero.add(1, ordering: .relaxed) } else { servedByOne.add(1, ordering: .relaxed) }
+                #expect(Loop.current === loop, "served on the loop it was handed to")
+                try await echoOnAnyLoop(stream)
+            }
+            // 40 connections open at once: each goes to the loop with fewer.
+            var clients: [SocketStream] = []
+            for i in 0..<40 {
+                let client = try await openConnection(host: "127.0.0.1", port: server.localAddress.port)
+                try client.write("\(i)\n")
+                #expect(try await client.readLine() == Array("\(i)\n".utf8))
+                clients.append(client)
+            }
+            #expect(servedByZero.load(ordering: .relaxed) == 20)
+            #expect(servedByOne.load(ordering: .relaxed) == 20)
+            for client in clients { client.close() }
+            server.close()
+            try await server.waitClosed()
+            try await sleepMs(20)
+            done.store(true, ordering: .releasing)
+        }
+    }
+
     @Test func aGroupStoppedWithConnectionsOpenLosesAndLeaksNothing() throws {
         let fdsBefore = openDescriptorCount()
         let client = Mutex<ChildProcess?>(nil)

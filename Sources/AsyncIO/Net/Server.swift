@@ -38,6 +38,10 @@ public final class Server {
     /// The loop that accepts and serves (the one that started the server).
     private let loop: EventLoop
 
+    /// Set by a group's hand-off server: takes each accepted descriptor (and
+    /// its ownership) instead of serving it here.
+    var handOff: ((Int32) -> Void)?
+
     init(listener: Int32, unixPath: String?, handler: @escaping @isolated(any) (SocketStream) async throws -> Void) {
         self.loop = EventLoop.requireRunning("startServer")
         self.listener = listener
@@ -55,7 +59,11 @@ public final class Server {
     }
 
     private func accepted(_ completion: Completion) {
-        if completion.result >= 0 {
+        if completion.result >= 0, let handOff {
+            backoff = .seconds(1)
+            acceptedCount += 1
+            handOff(completion.result)
+        } else if completion.result >= 0 {
             backoff = .seconds(1)
             acceptedCount += 1
             let stream = SocketStream(fileDescriptor: completion.result)
