@@ -27,9 +27,10 @@ public import AsyncIO
 /// buffer to the new session when the buffer pool is unchanged. Use
 /// ``copy()`` to keep the pixels beyond the lease.
 ///
-/// A frame is isolated to the loop (`@Loop`), like the camera.
+/// A frame belongs to the camera's loop, like the camera; ``transfer()``
+/// hands it to another loop or thread without a copy.
 public final class Frame {
-    private let camera: Camera
+    let camera: Camera
     let slot: BufferSlot
     private let ranges: [(offset: Int, count: Int)]
     /// True once handed to the application (counted in ``Camera/heldFrames``).
@@ -144,6 +145,15 @@ public final class Frame {
         FrameCopy(format: format, sequence: sequence, timestamp: timestamp, isCorrupt: isCorrupt,
                   planes: (0..<ranges.count).map { Array(plane($0)) })
     }
+
+    /// The number of planes.
+    var planeCount: Int { ranges.count }
+
+    /// Plane `index`'s bytes (for ``transfer()``).
+    func planeBytes(_ index: Int) -> UnsafeRawBufferPointer { plane(index) }
+
+    /// The lease moved to a ``FrameTransfer``: this frame no longer ends it.
+    func markTransferred() { isReleased = true }
 
     private func plane(_ index: Int) -> UnsafeRawBufferPointer {
         precondition(!isReleased, "Frame bytes used after release(): the buffer belongs to the driver again")

@@ -31,3 +31,23 @@ extension Loop {
         }
     }
 }
+
+extension Loop {
+    /// Queues `callback` to run on this loop, from any thread, without waiting
+    /// for it (CPython's `loop.call_soon_threadsafe`): the loop wakes if it is
+    /// waiting, and the callback runs behind the tasks and callbacks ready then,
+    /// outside any task (it cannot await; start a task from it to do so). A
+    /// callback queued while the loop is not running runs at its next run.
+    /// Not async-signal-safe (it allocates): from a signal handler set a ``ThreadSafeFlag``.
+    public nonisolated func post(_ callback: @escaping @Sendable (isolated Loop) -> Void) {
+        let loop = eventLoop
+        loop.inbox.post(.callback { [self] in
+            loop.callSoon {
+                typealias Unisolated = @Sendable (Loop) -> Void
+                // Runs on this loop's thread, its actor's executor: calling the
+                // isolated closure here is what its isolation means (as in `Loop.assumeIsolated`).
+                unsafeBitCast(callback, to: Unisolated.self)(self)
+            }
+        })
+    }
+}
