@@ -27,8 +27,7 @@ public func runLoopTest<T: Sendable>(
 }
 
 /// Lets finished tasks unwind (a few scheduling passes, at most 1 s), then
-/// expects the loop's counts to equal `baseline`.
-@Loop
+/// expects the calling thread's loop's counts to equal `baseline`.
 public func settle(to baseline: LoopStatistics, sourceLocation: SourceLocation = #_sourceLocation) async throws {
     var now = try Loop.statistics()
     var passes = 0
@@ -189,4 +188,13 @@ public final class LoopHeld<Value> {
 
     /// Holds `value`.
     public init(_ value: Value) { self.value = value }
+}
+
+/// Open file descriptors of this process.
+public func openDescriptorCount() -> Int {
+    guard let dir = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(dir) }
+    var count = 0
+    while readdir(dir) != nil { count += 1 }
+    return count
 }

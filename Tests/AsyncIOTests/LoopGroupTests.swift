@@ -4,15 +4,6 @@ import Glibc
 import Synchronization
 import Testing
 
-/// Open file descriptors of this process.
-private func openFDCount() -> Int {
-    guard let dir = opendir("/proc/self/fd") else { return -1 }
-    defer { closedir(dir) }
-    var count = 0
-    while readdir(dir) != nil { count += 1 }
-    return count
-}
-
 @Suite("Loop groups: many loops, one per thread", .serialized, .timeLimit(.minutes(1)))
 struct LoopGroupTests {
     @Test func eachLoopRunsItsBodyOnItsOwnThreadAndItsSleepsStayThere() throws {
@@ -104,7 +95,7 @@ struct LoopGroupTests {
 
     @Test func groupsOneAfterAnotherReuseTheirLoops() throws {
         _ = try LoopGroup.run(loops: 3) { _ in 0 }
-        let before = openFDCount()
+        let before = openDescriptorCount()
         for _ in 0..<20 {
             let sums = try LoopGroup.run(loops: 3) { loop in
                 try await AsyncIO.sleep(for: .milliseconds(1))
@@ -112,7 +103,7 @@ struct LoopGroupTests {
             }
             #expect(sums == [0, 1, 2])
         }
-        #expect(openFDCount() == before, "each group's rings are closed and its loops reused")
+        #expect(openDescriptorCount() == before, "each group's rings are closed and its loops reused")
     }
 
     @Test func pinningPutsEachLoopOnOneCPUAndRestoresTheCaller() throws {

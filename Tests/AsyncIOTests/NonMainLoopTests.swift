@@ -16,18 +16,7 @@ private func onSecondLoop(
         #expect(loop !== Loop.shared)
         let baseline = try Loop.statistics()
         try await waitFor({ try await body(loop) }, timeout: timeout)
-        // Finished tasks unwind within a few passes.
-        var now = try Loop.statistics()
-        var passes = 0
-        while (now.operationsInFlight, now.timers, now.tasks) != (baseline.operationsInFlight, baseline.timers, baseline.tasks),
-              passes < 1000 {
-            try await sleepMs(passes < 10 ? 0 : 1)
-            now = try Loop.statistics()
-            passes += 1
-        }
-        #expect(now.operationsInFlight == baseline.operationsInFlight, "operations leaked: \(now)", sourceLocation: sourceLocation)
-        #expect(now.timers == baseline.timers, "timers leaked: \(now)", sourceLocation: sourceLocation)
-        #expect(now.tasks == baseline.tasks, "tasks leaked: \(now)", sourceLocation: sourceLocation)
+        try await settle(to: baseline, sourceLocation: sourceLocation)
     }
 }
 
@@ -279,12 +268,3 @@ for s in socks:
         closed += 1
 print("closed", closed, flush=True)
 """
-
-/// Open file descriptors of this process.
-private func openDescriptorCount() -> Int {
-    guard let dir = opendir("/proc/self/fd") else { return -1 }
-    defer { closedir(dir) }
-    var count = 0
-    while readdir(dir) != nil { count += 1 }
-    return count
-}
