@@ -37,7 +37,8 @@ import Glibc
 /// `V4L2_BUF_FLAG_ERROR` are counted and, by default, skipped
 /// (``corruptFramePolicy``).
 ///
-/// Every method runs on the loop (`@Loop`). Call ``close()`` when done;
+/// It belongs to the loop that opened it, and every method runs there (frames
+/// cross to other loops with ``Frame/transfer()``). Call ``close()`` when done;
 /// dropping the last reference closes the camera too.
 public final class Camera {
     /// The device node (`/dev/video0`), or `"test-pattern"`.

@@ -56,7 +56,8 @@ protocol PassEndFlushing: AnyObject {
 
 /// The event loop: one thread, one ring, a ready queue and a timer heap.
 ///
-/// It is the serial executor behind the `@Loop` global actor and, through
+/// It is the serial executor of one `Loop` actor (`Loop.shared`, behind the
+/// `@Loop` global actor, or a ``LoopGroup``'s loop) and, through
 /// ``taskExecutor``, the preferred task executor of every task it spawns, so
 /// isolated code, nonisolated code, `async let` and task-group children all
 /// run on the loop thread. See docs/architecture.md for the ownership rules.

@@ -1,7 +1,8 @@
 /// A flag tasks can wait for (MicroPython's `asyncio.Event`).
 ///
 /// `set()` wakes every waiter; `wait()` returns at once while the flag is set.
-/// Loop-only (`@Loop`); from other threads or signal handlers use ``ThreadSafeFlag``.
+/// It belongs to the loop that made it (its tasks share it); from other threads,
+/// other loops or signal handlers use ``ThreadSafeFlag``.
 public final class Event {
     // @exclusivity(unchecked) here and below: loop-thread state on the hot path; the
     // compiler still checks exclusivity statically, the run-time check cost ~15% of an
