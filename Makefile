@@ -44,7 +44,7 @@ test-camera-vm: build
 test-tsan: deps
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product swift-asyncioPackageTests
 	ASYNCIO_UNDER_TSAN=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip-build --no-parallel \
-		--filter 'ThreadSafeFlag|LoopTests|ForeignTask|CancellationRouteTests|ThreadBridge|ThreadsConformance|PrimitivesConformance|LoopGroupTests|LoopCallTests|LoopChannelTests|NonMainLoopTests'
+		--filter 'ThreadSafeFlag|LoopTests|ForeignTask|CancellationRouteTests|ThreadBridge|ThreadsConformance|PrimitivesConformance|LoopGroupTests|LoopCallTests|LoopChannelTests|NonMainLoopTests|FrameTransferTests'
 
 # The whole suite on io_uring under AddressSanitizer, leak checking on (own
 # build folder: a full rebuild), including the cancellation storm: 10,000 tasks

@@ -1,3 +1,4 @@
+import Synchronization
 import Logging
 import URing
 #if canImport(Glibc)
@@ -19,7 +20,8 @@ public enum BackendKind: String, Sendable, CustomStringConvertible {
 /// epoll otherwise; `ASYNCIO_BACKEND=uring|epoll` forces one.
 enum BackendSelection {
     private static let logger = Logger(label: "AsyncIO")
-    nonisolated(unsafe) private static var logged = false
+    /// Set by the first loop to open a backend (loops of a group open theirs at once).
+    private static let logged = Atomic<Bool>(false)
 
     /// What the environment asks for (nil: choose automatically).
     static var forced: BackendKind? {
@@ -54,8 +56,7 @@ enum BackendSelection {
                 choice = (try makeEpoll(deliver), .epoll, "io_uring unavailable: \(error.description)")
             }
         }
-        if !logged {
-            logged = true
+        if !logged.exchange(true, ordering: .relaxed) {
             logger.debug("event loop backend: \(choice.1) (\(choice.2))")
         }
         return choice

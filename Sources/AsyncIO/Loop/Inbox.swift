@@ -18,7 +18,9 @@ enum InboxItem: Sendable {
 /// At most one eventfd write is outstanding per wake-up (`wakePending`), so a
 /// burst of posts costs one syscall.
 final class Inbox: Sendable {
-    private let items = Mutex<[InboxItem]>([])
+    // A pthread mutex, not `Synchronization.Mutex`: ThreadSanitizer cannot see the
+    // latter's synchronisation and reported contended posts as races (PThreadLock.swift).
+    private let items = PThreadLock<[InboxItem]>([])
     private let wakePending = Atomic<Bool>(false)
     /// The eventfd (non-blocking, close-on-exec).
     let eventFD: Int32
