@@ -162,10 +162,6 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         preconditionFailure("\(what) belongs to loop \(actor?.index ?? -1) and was used on \(here)")
     }
 
-    /// The actor whose executor this loop is (``actor``, or `Loop.shared` for
-    /// the main loop before that is first touched).
-    @usableFromInline var loopActor: Loop { actor ?? Loop.shared }
-
     /// Runs `body` on the loop thread: now if already there, else through the inbox.
     func onLoop(_ body: @escaping @Sendable () -> Void) {
         if isOnLoopThread { body() } else { inbox.post(.callback(body)) }

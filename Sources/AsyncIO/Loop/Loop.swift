@@ -54,12 +54,6 @@ public actor Loop {
     /// Set by ``LoopGroup`` for the length of its run.
     nonisolated let groupReference = PThreadLock(WeakGroup())
 
-    /// True on the thread running the loop. The primitives'
-    /// `nonisolated(nonsending)` fast paths check it: a caller already on the
-    /// loop then pays no executor switch (each costs a lock in Swift's runtime
-    /// for tasks that prefer the loop), and any other caller takes the `@Loop` path.
-    @usableFromInline nonisolated static var isOnLoopThread: Bool { EventLoop.shared.isOnLoopThread }
-
     /// Runs `body` as isolated to `@Loop` from synchronous code that is already
     /// on the loop's thread (a callback the loop calls, for example).
     ///

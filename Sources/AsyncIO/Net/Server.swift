@@ -59,13 +59,13 @@ public final class Server {
     }
 
     private func accepted(_ completion: Completion) {
-        if completion.result >= 0, let handOff {
+        if completion.result >= 0 {
             backoff = .seconds(1)
             acceptedCount += 1
+        }
+        if completion.result >= 0, let handOff {
             handOff(completion.result)
         } else if completion.result >= 0 {
-            backoff = .seconds(1)
-            acceptedCount += 1
             let stream = SocketStream(fileDescriptor: completion.result)
             // The handler starts one turn of the ready queue later, as if the
             // server's own task had accepted (MicroPython's order: a client that

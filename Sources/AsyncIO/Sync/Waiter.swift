@@ -56,7 +56,9 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
         dequeue: @escaping (Waiter) -> Void,
         giveBack: (Grant) -> Void = { _ in }
     ) async throws -> Grant {
-        if let handle = AnyTaskHandle.runningHere() {
+        // One thread-local lookup serves both paths below.
+        let loop = EventLoop.requireRunning("a wait")
+        if let handle = AnyTaskHandle.runningHere(on: loop) {
             // A `createTask` task: `cancel()` reaches this waiter through the
             // task's slot and delivers the error once (ParkedWait.swift). The
             // executor is inherited, so the check, `takeNow` and the enqueue
@@ -86,7 +88,6 @@ final class Waiter<Grant: Sendable>: Hashable, CancellableWaiter {
             return try result.get()
         }
         try Task.checkCancellation()
-        let loop = EventLoop.requireRunning("a wait")
         return try await loop.withLoopPreferred {
             try await parkCancellable(loop: loop, takeNow: takeNow, enqueue: enqueue, dequeue: dequeue, giveBack: giveBack)
         }
